@@ -1,0 +1,531 @@
+//! The versioned boundary: every JSON body exchanged between kiosk, collector,
+//! browsers and scripts (routes and field names are fixed by API.md).
+//!
+//! Request bodies that people or scripts send keep raw types (`i64`,
+//! `String`) so that a value of the right type but out of range is told apart
+//! (422) from a malformed body (400); the servers parse them into domain types.
+//! Bodies exchanged between our own programs (events, configuration) use the
+//! domain types directly, so a bad one fails to parse as a whole.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CounterId, KioskId, RatingId, ServiceCode, TicketId};
+use crate::nip::Nip;
+use crate::office::Office;
+use crate::skm::{Comment, Score, SkmAnswers};
+use crate::ticket::TicketNumber;
+
+/// Every error body: `{"error": "<code>", "message": "<human text>"}`; some
+/// carry more fields (`applied_through`, `server_time`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable code, e.g. `bad_request`, `already_rated`.
+    pub error: String,
+    /// Text for people, in the caller's language.
+    pub message: String,
+    /// For a batch gap: the collector's mark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_through: Option<u64>,
+    /// For a 401 from the collector: its clock (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<i64>,
+}
+
+// ---------------------------------------------------------------- events
+
+/// How a rating was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The counter tablet facing the citizen.
+    Tablet,
+    /// The citizen's phone, via the ticket's QR code.
+    Qr,
+}
+
+/// A rating as recorded in the event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingEvent {
+    /// Its id.
+    pub rating_id: RatingId,
+    /// The ticket rated, when known (exact attribution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<TicketId>,
+    /// The counter whose tablet took it, for a rating without a ticket
+    /// (attributed by session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<CounterId>,
+    /// Tablet or QR.
+    pub channel: Channel,
+    /// The quick score.
+    pub score: Score,
+    /// The full survey, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<SkmAnswers>,
+    /// Free text, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    /// When the citizen sent it.
+    pub submitted_at: Timestamp,
+}
+
+/// One entry of a kiosk's event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A citizen took a number.
+    TicketIssued {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// Its number, e.g. `A-017`.
+        number: TicketNumber,
+        /// Its service.
+        service: ServiceCode,
+        /// When.
+        issued_at: Timestamp,
+    },
+    /// An ASN called it to their counter.
+    TicketCalled {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// The counter.
+        counter: CounterId,
+        /// The ASN signed in there.
+        nip: Nip,
+        /// When.
+        called_at: Timestamp,
+    },
+    /// Service finished: this makes the service record.
+    TicketCompleted {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// When.
+        completed_at: Timestamp,
+    },
+    /// A no-show.
+    TicketAbandoned {
+        /// The ticket.
+        ticket_id: TicketId,
+        /// When.
+        at: Timestamp,
+    },
+    /// An ASN signed in at a counter.
+    StaffSignedIn {
+        /// The counter.
+        counter: CounterId,
+        /// The ASN.
+        nip: Nip,
+        /// When.
+        at: Timestamp,
+    },
+    /// An ASN's session at a counter ended (sign-out, expiry, or sign-in
+    /// elsewhere).
+    StaffSignedOut {
+        /// The counter.
+        counter: CounterId,
+        /// The ASN.
+        nip: Nip,
+        /// When.
+        at: Timestamp,
+    },
+    /// A citizen's rating.
+    Rating(RatingEvent),
+}
+
+/// `POST /api/v1/batches`: events `first_seq`, `first_seq + 1`, ...
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Batch {
+    /// Sequence number of the first event.
+    pub first_seq: u64,
+    /// At most [`MAX_BATCH_EVENTS`] events.
+    pub events: Vec<Event>,
+}
+
+/// The most events one batch may carry.
+pub const MAX_BATCH_EVENTS: usize = 1000;
+
+/// The answer to a batch: the highest sequence applied for this kiosk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchAck {
+    /// Highest sequence applied.
+    pub applied_through: u64,
+}
+
+// ---------------------------------------------------------------- collector admin
+
+/// `PUT /api/v1/offices/{office_id}` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeSpec {
+    /// Display name.
+    pub name: String,
+    /// IANA time zone name.
+    pub tz: String,
+    /// Services.
+    pub services: Vec<ServiceSpec>,
+    /// Counters.
+    pub counters: Vec<CounterSpec>,
+}
+
+/// A service in an [`OfficeSpec`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSpec {
+    /// Code.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Ticket prefix.
+    pub prefix: String,
+    /// Service standard in minutes.
+    pub target_minutes: i64,
+}
+
+/// A counter in an [`OfficeSpec`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterSpec {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Codes of the services it serves.
+    pub services: Vec<String>,
+}
+
+/// An office on the wire: its id and definition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfficeWire {
+    /// Office id.
+    pub id: String,
+    /// The rest.
+    #[serde(flatten)]
+    pub spec: OfficeSpec,
+}
+
+impl From<&Office> for OfficeSpec {
+    fn from(o: &Office) -> OfficeSpec {
+        OfficeSpec {
+            name: o.name.clone(),
+            tz: o.tz.name().to_owned(),
+            services: o
+                .services
+                .iter()
+                .map(|s| ServiceSpec {
+                    code: s.code.to_string(),
+                    name: s.name.clone(),
+                    prefix: s.prefix.as_str().to_owned(),
+                    target_minutes: i64::from(s.target_minutes),
+                })
+                .collect(),
+            counters: o
+                .counters
+                .iter()
+                .map(|c| CounterSpec {
+                    id: c.id.to_string(),
+                    name: c.name.clone(),
+                    services: c.services.iter().map(|s| s.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `POST /api/v1/kiosks` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewKiosk {
+    /// The office the kiosk serves.
+    pub office_id: String,
+}
+
+/// `POST /api/v1/kiosks` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KioskCreated {
+    /// Generated id.
+    pub kiosk_id: KioskId,
+    /// Generated secret: give it to the kiosk (`--kiosk-key`); it is shown once.
+    pub key: String,
+}
+
+/// One roster row as imported (CSV columns or JSON object).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RosterRow {
+    /// NIP (spaces allowed).
+    pub nip: String,
+    /// Full name.
+    pub name: String,
+    /// Office.
+    pub office_id: String,
+    /// PIN, 4 to 8 digits.
+    pub pin: String,
+    /// `false` deactivates; absent means active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// A rejected roster line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RosterRejection {
+    /// CSV line (line 1 is the header) or 1-based JSON array position.
+    pub line: u64,
+    /// Why.
+    pub error: String,
+}
+
+/// `PUT /api/v1/roster` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RosterImport {
+    /// Rows added or updated.
+    pub imported: u64,
+    /// Rows refused.
+    pub rejected: Vec<RosterRejection>,
+}
+
+/// `POST /api/v1/tokens` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewToken {
+    /// `hr` or `head`.
+    pub role: String,
+    /// The office, for `head`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_id: Option<String>,
+}
+
+/// `POST /api/v1/tokens` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenCreated {
+    /// The bearer token; only its hash is kept.
+    pub token: String,
+}
+
+/// A roster entry as sent to kiosks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    /// NIP.
+    pub nip: Nip,
+    /// Name.
+    pub name: String,
+    /// Argon2 PHC string of the PIN.
+    pub pin_hash: String,
+    /// Whether the ASN may sign in.
+    pub active: bool,
+}
+
+/// `GET /api/v1/kiosks/{kiosk_id}/config` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KioskConfig {
+    /// The kiosk.
+    pub kiosk_id: KioskId,
+    /// Its office.
+    pub office: Office,
+    /// The office's roster.
+    pub roster: Vec<RosterEntry>,
+    /// The collector's public URL, the base of every rating URL.
+    pub public_url: String,
+    /// How long a QR rating token stays valid, seconds.
+    pub qr_expiry_s: u64,
+}
+
+// ---------------------------------------------------------------- kiosk API
+
+/// `POST /api/tickets` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewTicket {
+    /// Service code.
+    pub service: String,
+}
+
+/// A ticket as answered by the kiosk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TicketView {
+    /// Id.
+    pub ticket_id: TicketId,
+    /// Number, e.g. `A-017`.
+    pub number: String,
+    /// Service code.
+    pub service: String,
+    /// When issued.
+    pub issued_at: Timestamp,
+    /// `waiting`, `serving`, `completed` or `abandoned`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Counter that called it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<String>,
+    /// When called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_at: Option<Timestamp>,
+    /// When completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
+    /// Seconds waited (issue to call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_s: Option<i64>,
+    /// Seconds of service (call to completion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_s: Option<i64>,
+}
+
+/// `POST /api/counters/{counter}/session` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignIn {
+    /// NIP.
+    pub nip: String,
+    /// PIN.
+    pub pin: String,
+}
+
+/// `POST /api/counters/{counter}/session` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionCreated {
+    /// Bearer token for this counter's routes.
+    pub session: String,
+}
+
+/// `POST /api/tickets/{ticket_id}/complete` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Completed {
+    /// `{collector public url}/r/{token}`.
+    pub rating_url: String,
+    /// The QR code of `rating_url`, as SVG.
+    pub qr_svg: String,
+}
+
+/// `POST /api/ratings` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewRating {
+    /// The ticket rated (exact attribution).
+    #[serde(default)]
+    pub ticket_id: Option<String>,
+    /// The tablet's counter, for a rating given between tickets.
+    #[serde(default)]
+    pub counter: Option<String>,
+    /// 1..=4.
+    pub score: i64,
+    /// U1..U9, each 1..=4.
+    #[serde(default)]
+    pub answers: Option<Vec<i64>>,
+    /// At most 500 characters.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `POST /api/ratings` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RatingCreated {
+    /// Id.
+    pub rating_id: RatingId,
+}
+
+/// A waiting ticket on the dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueEntry {
+    /// Id.
+    pub ticket_id: TicketId,
+    /// Number.
+    pub number: String,
+    /// Service code.
+    pub service: String,
+    /// Seconds waited so far.
+    pub waiting_s: i64,
+}
+
+/// A counter on the dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CounterStatus {
+    /// Id.
+    pub counter: String,
+    /// Display name.
+    pub name: String,
+    /// `closed`, `idle` or `serving`.
+    pub status: String,
+    /// Name of the ASN signed in (never the NIP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_name: Option<String>,
+    /// Number of the ticket being served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving: Option<String>,
+}
+
+/// Today's figures on the dashboard (office-local day).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Today {
+    /// Tickets issued.
+    pub issued: u64,
+    /// Tickets completed.
+    pub served: u64,
+    /// Tickets abandoned.
+    pub abandoned: u64,
+    /// Median wait of called tickets.
+    pub wait_p50_s: Option<i64>,
+    /// 90th percentile wait of called tickets.
+    pub wait_p90_s: Option<i64>,
+    /// Median service time of completed tickets.
+    pub service_p50_s: Option<i64>,
+    /// Ratings received.
+    pub ratings: u64,
+    /// Mean quick score.
+    pub score_mean: Option<f64>,
+}
+
+/// `GET /api/dashboard` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// The office.
+    pub office_id: String,
+    /// The kiosk's clock.
+    pub now: Timestamp,
+    /// Waiting tickets, longest wait first.
+    pub queue: Vec<QueueEntry>,
+    /// Counters.
+    pub counters: Vec<CounterStatus>,
+    /// Today's figures.
+    pub today: Today,
+}
+
+/// `GET /api/outbox` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxStatus {
+    /// Sequence number the next event will get.
+    pub next_seq: u64,
+    /// Highest sequence the collector acknowledged.
+    pub acked_through: u64,
+    /// Events not yet acknowledged.
+    pub pending: u64,
+    /// Last forwarding error, if the last attempt failed.
+    pub last_error: Option<String>,
+    /// Kiosk clock minus collector clock, seconds, when measured.
+    pub clock_skew_s: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_use_the_api_md_type_tags_and_field_names() {
+        let e: Event = serde_json::from_str(
+            r#"{"type":"ticket_called","ticket_id":"01930000-0000-7000-8000-000000000001",
+                "counter":"L1","nip":"196608011988031001","called_at":"2026-11-22T01:02:03Z"}"#,
+        )
+        .unwrap();
+        assert!(matches!(e, Event::TicketCalled { .. }));
+        let r: Event = serde_json::from_str(
+            r#"{"type":"rating","rating_id":"01930000-0000-7000-8000-000000000002","counter":"L1",
+                "channel":"tablet","score":4,"submitted_at":"2026-11-22T01:02:03Z"}"#,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["type"], "rating");
+        assert_eq!(json["score"], 4);
+        assert!(json.get("ticket_id").is_none());
+    }
+
+    #[test]
+    fn an_event_with_an_invalid_value_does_not_parse() {
+        let bad_score = r#"{"type":"rating","rating_id":"01930000-0000-7000-8000-000000000002",
+            "channel":"tablet","score":5,"submitted_at":"2026-11-22T01:02:03Z"}"#;
+        assert!(serde_json::from_str::<Event>(bad_score).is_err());
+        let bad_nip = r#"{"type":"staff_signed_in","counter":"L1","nip":"123","at":"2026-11-22T01:02:03Z"}"#;
+        assert!(serde_json::from_str::<Event>(bad_nip).is_err());
+        assert!(serde_json::from_str::<Event>(r#"{"type":"unknown"}"#).is_err());
+    }
+}
