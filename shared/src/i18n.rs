@@ -94,7 +94,10 @@ mod tests {
     #[test]
     fn accept_language_prefers_highest_quality_known_language() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr, en;q=0.5, id;q=0.8"), Lang::Id);
+        assert_eq!(
+            Lang::from_accept_language("fr, en;q=0.5, id;q=0.8"),
+            Lang::Id
+        );
         assert_eq!(Lang::from_accept_language("de"), Lang::Id);
         assert_eq!(Lang::from_accept_language(""), Lang::Id);
         assert_eq!(Lang::from_accept_language("id-ID"), Lang::Id);

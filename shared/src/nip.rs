@@ -42,7 +42,9 @@ impl NipError {
     /// The message for people.
     pub fn msg(&self) -> Msg {
         let id = match self {
-            NipError::Format => "NIP terdiri dari 18 angka (boleh dengan spasi), mis. 19660801 198803 1 001",
+            NipError::Format => {
+                "NIP terdiri dari 18 angka (boleh dengan spasi), mis. 19660801 198803 1 001"
+            }
             NipError::BirthDate => "8 angka pertama NIP harus tanggal lahir yang benar (TTTTBBHH)",
             NipError::BirthYear => "Tahun lahir pada NIP harus antara 1940 dan tahun ini",
             NipError::Gender => "Angka ke-15 NIP (jenis kelamin) harus 1 atau 2",
@@ -54,7 +56,12 @@ impl NipError {
 impl Nip {
     /// Parses a NIP, checking the birth year against the current UTC year.
     pub fn parse(input: &str) -> Result<Nip, NipError> {
-        Nip::parse_in_year(input, jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year())
+        Nip::parse_in_year(
+            input,
+            jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .year(),
+        )
     }
 
     /// Parses a NIP as of `current_year` (birth years up to it are accepted).
@@ -64,7 +71,9 @@ impl Nip {
             return Err(NipError::Format);
         }
         let num = |r: std::ops::Range<usize>| -> i16 {
-            digits[r].bytes().fold(0i16, |acc, b| acc * 10 + i16::from(b - b'0'))
+            digits[r]
+                .bytes()
+                .fold(0i16, |acc, b| acc * 10 + i16::from(b - b'0'))
         };
         let (year, month, day) = (num(0..4), num(4..6), num(6..8));
         if !(MIN_BIRTH_YEAR..=current_year).contains(&year) {
@@ -135,30 +144,63 @@ mod tests {
 
     #[test]
     fn a_nip_of_17_or_19_digits_is_rejected() {
-        assert_eq!(Nip::parse_in_year("19660801198803100", 2026), Err(NipError::Format));
-        assert_eq!(Nip::parse_in_year("1966080119880310011", 2026), Err(NipError::Format));
-        assert_eq!(Nip::parse_in_year("1966080119880310a1", 2026), Err(NipError::Format));
+        assert_eq!(
+            Nip::parse_in_year("19660801198803100", 2026),
+            Err(NipError::Format)
+        );
+        assert_eq!(
+            Nip::parse_in_year("1966080119880310011", 2026),
+            Err(NipError::Format)
+        );
+        assert_eq!(
+            Nip::parse_in_year("1966080119880310a1", 2026),
+            Err(NipError::Format)
+        );
     }
 
     #[test]
     fn an_impossible_birth_date_is_rejected() {
-        assert_eq!(Nip::parse_in_year("196602301988031001", 2026), Err(NipError::BirthDate));
-        assert_eq!(Nip::parse_in_year("196613011988031001", 2026), Err(NipError::BirthDate));
-        assert_eq!(Nip::parse_in_year("197102291988031001", 2026), Err(NipError::BirthDate));
-        assert!(Nip::parse_in_year("197202291998031001", 2026).is_ok(), "1972 is a leap year");
+        assert_eq!(
+            Nip::parse_in_year("196602301988031001", 2026),
+            Err(NipError::BirthDate)
+        );
+        assert_eq!(
+            Nip::parse_in_year("196613011988031001", 2026),
+            Err(NipError::BirthDate)
+        );
+        assert_eq!(
+            Nip::parse_in_year("197102291988031001", 2026),
+            Err(NipError::BirthDate)
+        );
+        assert!(
+            Nip::parse_in_year("197202291998031001", 2026).is_ok(),
+            "1972 is a leap year"
+        );
     }
 
     #[test]
     fn birth_years_before_1940_or_after_this_year_are_rejected() {
-        assert_eq!(Nip::parse_in_year("193912311988031001", 2026), Err(NipError::BirthYear));
-        assert_eq!(Nip::parse_in_year("202701011988031001", 2026), Err(NipError::BirthYear));
+        assert_eq!(
+            Nip::parse_in_year("193912311988031001", 2026),
+            Err(NipError::BirthYear)
+        );
+        assert_eq!(
+            Nip::parse_in_year("202701011988031001", 2026),
+            Err(NipError::BirthYear)
+        );
         assert!(Nip::parse_in_year("194001011988031001", 2026).is_ok());
     }
 
     #[test]
     fn a_gender_digit_other_than_1_or_2_is_rejected() {
-        assert_eq!(Nip::parse_in_year("196608011988033001", 2026), Err(NipError::Gender));
-        assert_eq!(Nip::parse_in_year("196608011988030001", 2026), Err(NipError::Gender));
+        assert_eq!(
+            Nip::parse_in_year("196608011988033001", 2026),
+            Err(NipError::Gender)
+        );
+        assert_eq!(
+            Nip::parse_in_year("196608011988030001", 2026),
+            Err(NipError::Gender)
+        );
     }
 
     #[test]

@@ -6,11 +6,11 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Msg;
 use crate::ids::{CounterId, OfficeId, ServiceCode};
 use crate::ticket::ServicePrefix;
 use crate::time::OfficeTz;
 use crate::wire::{OfficeSpec, OfficeWire};
-use crate::Msg;
 
 /// Longest office, service or counter name, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
@@ -117,7 +117,9 @@ impl Office {
                 if !codes.contains(&code) {
                     return Err(Msg::new(
                         format!("Loket {id} melayani layanan {code} yang tidak ada di kantor ini"),
-                        format!("Counter {id} serves service {code}, which this office does not have"),
+                        format!(
+                            "Counter {id} serves service {code}, which this office does not have"
+                        ),
                     ));
                 }
                 if !served.contains(&code) {
@@ -130,9 +132,19 @@ impl Office {
                     format!("Counter {id} must serve at least one service"),
                 ));
             }
-            counters.push(Counter { name: valid_name("counters[].name", &c.name)?, id, services: served });
+            counters.push(Counter {
+                name: valid_name("counters[].name", &c.name)?,
+                id,
+                services: served,
+            });
         }
-        Ok(Office { id, name, tz, services, counters })
+        Ok(Office {
+            id,
+            name,
+            tz,
+            services,
+            counters,
+        })
     }
 
     /// A service by code.
@@ -169,10 +181,24 @@ mod tests {
             name: "Disdukcapil Kota Sawahlunto".into(),
             tz: "Asia/Jakarta".into(),
             services: vec![
-                ServiceSpec { code: "ktp".into(), name: "KTP-el".into(), prefix: "A".into(), target_minutes: 30 },
-                ServiceSpec { code: "kk".into(), name: "Kartu Keluarga".into(), prefix: "B".into(), target_minutes: 45 },
+                ServiceSpec {
+                    code: "ktp".into(),
+                    name: "KTP-el".into(),
+                    prefix: "A".into(),
+                    target_minutes: 30,
+                },
+                ServiceSpec {
+                    code: "kk".into(),
+                    name: "Kartu Keluarga".into(),
+                    prefix: "B".into(),
+                    target_minutes: 45,
+                },
             ],
-            counters: vec![CounterSpec { id: "L1".into(), name: "Loket 1".into(), services: vec!["ktp".into(), "kk".into()] }],
+            counters: vec![CounterSpec {
+                id: "L1".into(),
+                name: "Loket 1".into(),
+                services: vec!["ktp".into(), "kk".into()],
+            }],
         }
     }
 

@@ -122,8 +122,12 @@ impl UnverifiedQr {
             return Err(QrError::Malformed);
         }
         let (payload, sig) = token.split_once('.').ok_or(QrError::Malformed)?;
-        let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| QrError::Malformed)?;
-        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| QrError::Malformed)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| QrError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(sig)
+            .map_err(|_| QrError::Malformed)?;
         if bytes.len() != QR_PAYLOAD_LEN || bytes[0] != QR_VERSION || sig.len() != 32 {
             return Err(QrError::Malformed);
         }
@@ -208,7 +212,11 @@ mod tests {
     #[test]
     fn a_qr_token_round_trips_and_is_url_safe() {
         let token = claims().sign(KEY);
-        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'));
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        );
         assert!(token.len() < 100);
         let parsed = UnverifiedQr::parse(&token).unwrap();
         assert_eq!(parsed.kiosk_id(), claims().kiosk_id);
@@ -218,13 +226,23 @@ mod tests {
     #[test]
     fn a_qr_token_signed_with_another_key_or_altered_is_forged() {
         let token = claims().sign("not-the-key");
-        assert_eq!(UnverifiedQr::parse(&token).unwrap().verify(KEY), Err(QrError::Forged));
+        assert_eq!(
+            UnverifiedQr::parse(&token).unwrap().verify(KEY),
+            Err(QrError::Forged)
+        );
         let mut other = claims();
         other.expires_at += 86_400;
-        let (payload, _) = other.sign("x").split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap();
+        let (payload, _) = other
+            .sign("x")
+            .split_once('.')
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            .unwrap();
         let (_, sig) = token.split_once('.').unwrap();
         let spliced = format!("{payload}.{sig}");
-        assert_eq!(UnverifiedQr::parse(&spliced).unwrap().verify("not-the-key"), Err(QrError::Forged));
+        assert_eq!(
+            UnverifiedQr::parse(&spliced).unwrap().verify("not-the-key"),
+            Err(QrError::Forged)
+        );
     }
 
     proptest! {

@@ -48,7 +48,10 @@ impl Score {
 impl BadScore {
     /// The message for people.
     pub fn msg(&self) -> Msg {
-        Msg::new(format!("Nilai harus 1, 2, 3 atau 4 (diterima {})", self.0), self.to_string())
+        Msg::new(
+            format!("Nilai harus 1, 2, 3 atau 4 (diterima {})", self.0),
+            self.to_string(),
+        )
     }
 }
 
@@ -112,7 +115,12 @@ pub const ELEMENTS: [Element; 9] = [
         question_id: "Bagaimana kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",
         question_en: "How appropriate are the requirements for this service?",
         labels_id: ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
-        labels_en: ["Not appropriate", "Somewhat appropriate", "Fairly appropriate", "Fully appropriate"],
+        labels_en: [
+            "Not appropriate",
+            "Somewhat appropriate",
+            "Fairly appropriate",
+            "Fully appropriate",
+        ],
         asn_controls: false,
     },
     Element {
@@ -152,7 +160,12 @@ pub const ELEMENTS: [Element; 9] = [
         question_id: "Bagaimana kesesuaian produk pelayanan antara yang tercantum dalam standar pelayanan dengan hasil yang diberikan?",
         question_en: "How well does the result match what the service standard specifies?",
         labels_id: ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
-        labels_en: ["Not as specified", "Somewhat as specified", "Fairly as specified", "Fully as specified"],
+        labels_en: [
+            "Not as specified",
+            "Somewhat as specified",
+            "Fairly as specified",
+            "Fully as specified",
+        ],
         asn_controls: false,
     },
     Element {
@@ -161,8 +174,18 @@ pub const ELEMENTS: [Element; 9] = [
         name_en: "Staff competence",
         question_id: "Bagaimana kompetensi/kemampuan petugas dalam pelayanan?",
         question_en: "How competent was the officer who served you?",
-        labels_id: ["Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"],
-        labels_en: ["Not competent", "Somewhat competent", "Competent", "Very competent"],
+        labels_id: [
+            "Tidak kompeten",
+            "Kurang kompeten",
+            "Kompeten",
+            "Sangat kompeten",
+        ],
+        labels_en: [
+            "Not competent",
+            "Somewhat competent",
+            "Competent",
+            "Very competent",
+        ],
         asn_controls: true,
     },
     Element {
@@ -171,8 +194,18 @@ pub const ELEMENTS: [Element; 9] = [
         name_en: "Staff behaviour",
         question_id: "Bagaimana perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?",
         question_en: "How polite and friendly was the officer?",
-        labels_id: ["Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah", "Sangat sopan dan ramah"],
-        labels_en: ["Not polite and friendly", "Somewhat polite and friendly", "Polite and friendly", "Very polite and friendly"],
+        labels_id: [
+            "Tidak sopan dan ramah",
+            "Kurang sopan dan ramah",
+            "Sopan dan ramah",
+            "Sangat sopan dan ramah",
+        ],
+        labels_en: [
+            "Not polite and friendly",
+            "Somewhat polite and friendly",
+            "Polite and friendly",
+            "Very polite and friendly",
+        ],
         asn_controls: true,
     },
     Element {
@@ -181,8 +214,18 @@ pub const ELEMENTS: [Element; 9] = [
         name_en: "Handling of complaints and suggestions",
         question_id: "Bagaimana penanganan pengaduan pengguna layanan?",
         question_en: "How are complaints and suggestions handled?",
-        labels_id: ["Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal", "Dikelola dengan baik"],
-        labels_en: ["None", "Exists but not working", "Works partly", "Well managed"],
+        labels_id: [
+            "Tidak ada",
+            "Ada tetapi tidak berfungsi",
+            "Berfungsi kurang maksimal",
+            "Dikelola dengan baik",
+        ],
+        labels_en: [
+            "None",
+            "Exists but not working",
+            "Works partly",
+            "Well managed",
+        ],
         asn_controls: false,
     },
     Element {
@@ -240,7 +283,10 @@ impl SkmAnswers {
         let mut out = [0u8; 9];
         for (i, &v) in values.iter().enumerate() {
             if !(1..=4).contains(&v) {
-                return Err(BadAnswers::Value { element: i + 1, value: v });
+                return Err(BadAnswers::Value {
+                    element: i + 1,
+                    value: v,
+                });
             }
             out[i] = v as u8;
         }
@@ -489,7 +535,13 @@ mod tests {
         assert_eq!(SkmAnswers::new(&[3; 10]), Err(BadAnswers::Count(10)));
         let mut a = [3i64; 9];
         a[4] = 0;
-        assert_eq!(SkmAnswers::new(&a), Err(BadAnswers::Value { element: 5, value: 0 }));
+        assert_eq!(
+            SkmAnswers::new(&a),
+            Err(BadAnswers::Value {
+                element: 5,
+                value: 0
+            })
+        );
     }
 
     #[test]
@@ -517,7 +569,10 @@ mod tests {
         assert_eq!(t.ikm().unwrap().hundredths(), 7639);
         // 25 * total / (9n) = x.xx5 exactly rounds up: total 1413, n = 40 ->
         // 35325 / 360 = 98.125 -> 98.13.
-        let mut t = IkmTally { responses: 40, sums: [0; 9] };
+        let mut t = IkmTally {
+            responses: 40,
+            sums: [0; 9],
+        };
         t.sums[0] = 1413;
         assert_eq!(t.ikm().unwrap().hundredths(), 9813);
     }
@@ -550,7 +605,12 @@ mod tests {
     fn every_element_has_four_labels_in_both_languages() {
         for (i, e) in ELEMENTS.iter().enumerate() {
             assert_eq!(e.code, format!("U{}", i + 1));
-            assert!(e.labels_id.iter().chain(e.labels_en.iter()).all(|l| !l.is_empty()));
+            assert!(
+                e.labels_id
+                    .iter()
+                    .chain(e.labels_en.iter())
+                    .all(|l| !l.is_empty())
+            );
         }
         assert!(ELEMENTS[5].asn_controls && ELEMENTS[6].asn_controls);
         assert_eq!(ELEMENTS.iter().filter(|e| e.asn_controls).count(), 2);

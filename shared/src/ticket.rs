@@ -15,7 +15,9 @@ pub struct ServicePrefix(String);
 
 /// A prefix that is not `[A-Z][A-Z0-9]{0,3}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a ticket prefix is an uppercase letter and up to 3 more uppercase letters or digits, got {0:?}")]
+#[error(
+    "a ticket prefix is an uppercase letter and up to 3 more uppercase letters or digits, got {0:?}"
+)]
 pub struct BadPrefix(pub String);
 
 impl BadPrefix {
@@ -37,8 +39,13 @@ impl ServicePrefix {
         let b = s.as_bytes();
         let ok = (1..=4).contains(&b.len())
             && b[0].is_ascii_uppercase()
-            && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if ok { Ok(ServicePrefix(s.to_owned())) } else { Err(BadPrefix(s.chars().take(10).collect())) }
+            && b.iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if ok {
+            Ok(ServicePrefix(s.to_owned()))
+        } else {
+            Err(BadPrefix(s.chars().take(10).collect()))
+        }
     }
 
     /// The prefix text.
@@ -76,7 +83,10 @@ pub struct BadTicketNumber(pub String);
 impl TicketNumber {
     /// The number for the `seq`-th ticket of a day (from 1).
     pub fn new(prefix: ServicePrefix, seq: u32) -> TicketNumber {
-        TicketNumber { prefix, seq: seq.max(1) }
+        TicketNumber {
+            prefix,
+            seq: seq.max(1),
+        }
     }
 
     /// Parses `A-017`.

@@ -22,7 +22,9 @@ pub struct OfficeTz {
 
 /// A time zone name not in the bundled database.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown time zone {0:?}; use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura")]
+#[error(
+    "unknown time zone {0:?}; use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
+)]
 pub struct UnknownTz(pub String);
 
 impl UnknownTz {
@@ -44,7 +46,10 @@ impl OfficeTz {
         let tz = TimeZoneDatabase::bundled()
             .get(name)
             .map_err(|_| UnknownTz(name.chars().take(64).collect()))?;
-        Ok(OfficeTz { name: name.to_owned(), tz })
+        Ok(OfficeTz {
+            name: name.to_owned(),
+            tz,
+        })
     }
 
     /// The IANA name.
@@ -69,7 +74,9 @@ impl OfficeTz {
 
     /// The first instant of an office-local day.
     pub fn start_of_day(&self, day: Date) -> Timestamp {
-        day.to_zoned(self.tz.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::MIN)
+        day.to_zoned(self.tz.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MIN)
     }
 
     /// The short Indonesian zone name (WIB, WITA, WIT) where one applies.

@@ -524,7 +524,8 @@ mod tests {
         let bad_score = r#"{"type":"rating","rating_id":"01930000-0000-7000-8000-000000000002",
             "channel":"tablet","score":5,"submitted_at":"2026-11-22T01:02:03Z"}"#;
         assert!(serde_json::from_str::<Event>(bad_score).is_err());
-        let bad_nip = r#"{"type":"staff_signed_in","counter":"L1","nip":"123","at":"2026-11-22T01:02:03Z"}"#;
+        let bad_nip =
+            r#"{"type":"staff_signed_in","counter":"L1","nip":"123","at":"2026-11-22T01:02:03Z"}"#;
         assert!(serde_json::from_str::<Event>(bad_nip).is_err());
         assert!(serde_json::from_str::<Event>(r#"{"type":"unknown"}"#).is_err());
     }

@@ -29,7 +29,10 @@ fn too_large(limit: usize) -> ApiError {
         actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
         "too_large",
         Msg::new(
-            format!("Isi permintaan terlalu besar (paling banyak {} KiB)", limit / 1024),
+            format!(
+                "Isi permintaan terlalu besar (paling banyak {} KiB)",
+                limit / 1024
+            ),
             format!("Request body too large (at most {} KiB)", limit / 1024),
         ),
     )
@@ -67,7 +70,13 @@ pub fn media_type(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 /// 415 naming what the route takes.
@@ -114,4 +123,3 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         })
     }
 }
-

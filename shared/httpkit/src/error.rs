@@ -35,7 +35,13 @@ impl std::fmt::Display for ApiError {
 impl ApiError {
     /// An error with a status, code and message.
     pub fn new(status: StatusCode, code: &'static str, msg: Msg) -> ApiError {
-        ApiError { status, code, msg, extra: Map::new(), retry_after: None }
+        ApiError {
+            status,
+            code,
+            msg,
+            extra: Map::new(),
+            retry_after: None,
+        }
     }
 
     /// Adds a field to the body.

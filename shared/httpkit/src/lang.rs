@@ -17,7 +17,10 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
     if let Some(l) = query_lang(req) {
         return l;
     }
-    if let Some(l) = req.cookie(LANG_COOKIE).and_then(|c| Lang::from_tag(c.value())) {
+    if let Some(l) = req
+        .cookie(LANG_COOKIE)
+        .and_then(|c| Lang::from_tag(c.value()))
+    {
         return l;
     }
     req.headers()
@@ -48,7 +51,11 @@ pub async fn localize_errors(
     if lang == Lang::Id {
         return Ok(res);
     }
-    let rerendered = res.response().error().and_then(|e| e.as_error::<ApiError>()).map(|e| e.render(lang));
+    let rerendered = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(|e| e.render(lang));
     Ok(match rerendered {
         Some(r) => res.into_response(r.map_into_boxed_body()),
         None => res,

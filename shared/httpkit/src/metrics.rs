@@ -27,24 +27,43 @@ impl HttpMetrics {
 
     /// Appends the request counters in Prometheus text format.
     pub fn render(&self, prefix: &str, out: &mut String) {
-        let _ = writeln!(out, "# HELP {prefix}_http_requests_total HTTP requests answered, by status class.");
+        let _ = writeln!(
+            out,
+            "# HELP {prefix}_http_requests_total HTTP requests answered, by status class."
+        );
         let _ = writeln!(out, "# TYPE {prefix}_http_requests_total counter");
         for (i, c) in self.by_class.iter().enumerate() {
-            let _ = writeln!(out, "{prefix}_http_requests_total{{status=\"{}xx\"}} {}", i + 1, c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "{prefix}_http_requests_total{{status=\"{}xx\"}} {}",
+                i + 1,
+                c.load(Ordering::Relaxed)
+            );
         }
         let secs = self.duration_us.load(Ordering::Relaxed) as f64 / 1e6;
-        counter(out, &format!("{prefix}_http_request_duration_seconds_total"), "Time spent answering HTTP requests.", secs);
+        counter(
+            out,
+            &format!("{prefix}_http_request_duration_seconds_total"),
+            "Time spent answering HTTP requests.",
+            secs,
+        );
     }
 }
 
 /// Appends a counter.
 pub fn counter(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+    );
 }
 
 /// Appends a gauge.
 pub fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
 }
 
 /// Middleware: counts every request in the app's [`HttpMetrics`] and logs it
@@ -62,7 +81,10 @@ pub async fn log_and_count(
     if let Some(m) = metrics {
         m.record(status, micros);
     }
-    let route = res.request().match_pattern().unwrap_or_else(|| "(no route)".to_owned());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(no route)".to_owned());
     if status >= 500 {
         tracing::error!(%method, %route, status, micros, "request failed");
     } else if status >= 400 {

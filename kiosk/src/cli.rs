@@ -1,0 +1,125 @@
+//! `kiosk serve ...`: flags, environment variables, logging, exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use shared::KioskId;
+
+use crate::settings::Settings;
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "kiosk",
+    version,
+    about = "Office kiosk: queue numbers, counters, ratings; forwards to the collector"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kiosk server.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Directory for kiosk.redb.
+    #[arg(long, env = "KIOSK_DATA", default_value = "./data/kiosk")]
+    data: PathBuf,
+    /// Address to listen on (0.0.0.0:PORT to serve the office LAN).
+    #[arg(long, env = "KIOSK_LISTEN", default_value = "127.0.0.1:8081")]
+    listen: String,
+    /// The collector's base URL.
+    #[arg(long, env = "KIOSK_COLLECTOR", default_value = "http://127.0.0.1:8080")]
+    collector: String,
+    /// This kiosk's id, from POST /api/v1/kiosks at the collector.
+    #[arg(long, env = "KIOSK_ID")]
+    kiosk_id: String,
+    /// This kiosk's key (or KIOSK_KEY, or --kiosk-key-file).
+    #[arg(long, env = "KIOSK_KEY", hide_env_values = true)]
+    kiosk_key: Option<String>,
+    /// A file holding the kiosk key.
+    #[arg(long)]
+    kiosk_key_file: Option<PathBuf>,
+    /// How LAN devices reach this kiosk, e.g. http://192.168.1.20:8081.
+    #[arg(long, env = "KIOSK_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Require this token for the dashboard (bearer or ?token=).
+    #[arg(long, env = "KIOSK_DASHBOARD_TOKEN", hide_env_values = true)]
+    dashboard_token: Option<String>,
+    /// Seconds to add to the machine clock (diagnostics and tests).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true, hide = true)]
+    clock_offset_s: i64,
+    /// Seconds between configuration refreshes.
+    #[arg(long, default_value_t = 300, hide = true)]
+    config_refresh_s: u64,
+}
+
+fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
+    let kiosk_id = KioskId::parse(&a.kiosk_id)
+        .ok_or_else(|| anyhow::anyhow!("--kiosk-id {:?} is not a kiosk id (a UUID)", a.kiosk_id))?;
+    let key = match (a.kiosk_key, a.kiosk_key_file) {
+        (Some(k), _) => k,
+        (None, Some(f)) => std::fs::read_to_string(&f)
+            .map_err(|e| anyhow::anyhow!("cannot read --kiosk-key-file {}: {e}", f.display()))?
+            .trim()
+            .to_owned(),
+        (None, None) => {
+            anyhow::bail!("give the kiosk key with --kiosk-key, KIOSK_KEY or --kiosk-key-file")
+        }
+    };
+    if key.is_empty() {
+        anyhow::bail!("the kiosk key is empty");
+    }
+    let mut s = Settings::new(a.data, a.collector, kiosk_id, key);
+    s.listen = a.listen;
+    s.public_url = a.public_url;
+    s.dashboard_token = a.dashboard_token;
+    s.clock_offset_s = a.clock_offset_s;
+    s.config_refresh = Duration::from_secs(a.config_refresh_s.max(1));
+    Ok(s)
+}
+
+/// Starts logging to stderr (RUST_LOG overrides the `info` default).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The `kiosk` program.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let Command::Serve(args) = cli.command;
+    let result = settings(args).and_then(|s| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async move {
+            let listen = s.listen.clone();
+            let app = Application::build(s).await?;
+            tracing::info!(port = app.port(), %listen, "kiosk listening");
+            println!("kiosk listening on port {}", app.port());
+            app.run_until_stopped().await?;
+            tracing::info!("kiosk stopped");
+            Ok(())
+        })
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kiosk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Counters: ASN sign in and out, call the next ticket; the tablet asks
+//! which completed ticket awaits a rating.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpResponse, web};
+use httpkit::{ApiError, JsonBody};
+use shared::wire::{SessionCreated, SignIn};
+use shared::{Msg, Nip};
+
+use super::{AppState, counter_in_path};
+use crate::auth::{CounterSession, SESSION_COOKIE, new_token, token_hash, verify_pin};
+use crate::error::KioskError;
+use crate::state::check_can_sign_in;
+
+fn valid_pin(pin: &str) -> bool {
+    (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `POST /api/counters/{counter}/session`: sign in with NIP and PIN.
+pub async fn sign_in(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody<SignIn>,
+) -> Result<HttpResponse, ApiError> {
+    let counter = counter_in_path(&path)?;
+    let SignIn { nip, pin } = body.0;
+    let nip = Nip::parse(&nip).map_err(|e| ApiError::invalid(e.msg()))?;
+    if !valid_pin(&pin) {
+        return Err(ApiError::invalid(Msg::new(
+            "PIN terdiri dari 4 sampai 8 angka",
+            "A PIN is 4 to 8 digits",
+        )));
+    }
+    let now = app.store.clock().now();
+    let hash = app.store.read(|s| {
+        s.config.counter(&counter)?;
+        check_can_sign_in(s, &nip, now)
+    })?;
+    // Argon2 is deliberately slow: verify on the blocking pool, then record
+    // the outcome (and the lockout count) through the writer.
+    let pin_ok = web::block(move || verify_pin(&pin, &hash))
+        .await
+        .map_err(ApiError::unexpected)?;
+    let token = new_token()?;
+    let hashed = token_hash(&token);
+    app.store
+        .exec(move |tx| tx.sign_in(&counter, &nip, pin_ok, hashed))
+        .await?;
+    let cookie = Cookie::build(SESSION_COOKIE, token.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::hours(
+            crate::state::SESSION_HOURS,
+        ))
+        .finish();
+    Ok(HttpResponse::Ok()
+        .cookie(cookie)
+        .json(SessionCreated { session: token }))
+}
+
+fn same_counter(path: &str, session: &crate::state::Session) -> Result<(), ApiError> {
+    let counter = counter_in_path(path)?;
+    if counter != session.counter {
+        return Err(KioskError::NotSignedIn.into());
+    }
+    Ok(())
+}
+
+/// `DELETE /api/counters/{counter}/session`: sign out.
+pub async fn sign_out(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    CounterSession(session): CounterSession,
+) -> Result<HttpResponse, ApiError> {
+    same_counter(&path, &session)?;
+    app.store
+        .exec(move |tx| {
+            let now = tx.now;
+            tx.end_session(&session.token_hash, now);
+            Ok(())
+        })
+        .await?;
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+/// `POST /api/counters/{counter}/next`: call the oldest waiting ticket this
+/// counter serves; 204 when nobody waits.
+pub async fn next(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    CounterSession(session): CounterSession,
+) -> Result<HttpResponse, ApiError> {
+    same_counter(&path, &session)?;
+    let called = app.store.exec(move |tx| tx.call_next(&session)).await?;
+    Ok(match called {
+        Some(t) => HttpResponse::Ok().json(t.view()),
+        None => HttpResponse::NoContent().finish(),
+    })
+}
+
+/// `GET /api/counters/{counter}/current`: the completed ticket awaiting a
+/// rating on this counter's tablet; 204 when none.
+pub async fn current(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let counter = counter_in_path(&path)?;
+    let now = app.store.clock().now();
+    let ticket = app.store.read(|s| {
+        s.config.counter(&counter)?;
+        Ok::<_, KioskError>(s.awaiting_rating(&counter, now).map(|t| t.view()))
+    })?;
+    Ok(match ticket {
+        Some(t) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(t),
+        None => HttpResponse::NoContent()
+            .insert_header(("Cache-Control", "no-store"))
+            .finish(),
+    })
+}

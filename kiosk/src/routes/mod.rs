@@ -1,0 +1,85 @@
+//! HTTP routes, registered in one place.
+
+mod counters;
+mod dashboard;
+mod ratings;
+mod system;
+mod tickets;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use actix_web::web;
+use httpkit::ApiError;
+use shared::{CounterId, KioskId, Msg, TicketId};
+
+use crate::store::Store;
+
+/// What every handler can reach.
+pub struct AppState {
+    /// Storage and state.
+    pub store: Arc<Store>,
+    /// This kiosk.
+    pub kiosk_id: KioskId,
+    /// This kiosk's secret, for QR tokens.
+    pub kiosk_key: String,
+    /// Dashboard token, when required.
+    pub dashboard_token: Option<String>,
+    /// Tickets issued since start.
+    pub tickets_issued: AtomicU64,
+    /// Ratings taken since start.
+    pub ratings_taken: AtomicU64,
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/tickets").route(web::post().to(tickets::issue)))
+        .service(
+            web::resource("/api/tickets/{ticket_id}/complete")
+                .route(web::post().to(tickets::complete)),
+        )
+        .service(
+            web::resource("/api/tickets/{ticket_id}/abandon")
+                .route(web::post().to(tickets::abandon)),
+        )
+        .service(
+            web::resource("/api/tickets/{ticket_id}/qr.svg").route(web::get().to(tickets::qr_svg)),
+        )
+        .service(
+            web::resource("/api/counters/{counter}/session")
+                .route(web::post().to(counters::sign_in))
+                .route(web::delete().to(counters::sign_out)),
+        )
+        .service(
+            web::resource("/api/counters/{counter}/next").route(web::post().to(counters::next)),
+        )
+        .service(
+            web::resource("/api/counters/{counter}/current")
+                .route(web::get().to(counters::current)),
+        )
+        .service(web::resource("/api/ratings").route(web::post().to(ratings::create)))
+        .service(web::resource("/api/dashboard").route(web::get().to(dashboard::snapshot)))
+        .service(web::resource("/api/outbox").route(web::get().to(dashboard::outbox)))
+        .service(web::resource("/healthz").route(web::get().to(system::healthz)))
+        .service(web::resource("/metrics").route(web::get().to(system::metrics)));
+}
+
+/// A counter id from a path; a malformed one cannot exist, so 404.
+fn counter_in_path(raw: &str) -> Result<CounterId, ApiError> {
+    CounterId::parse(raw).map_err(|_| {
+        crate::error::KioskError::UnknownCounter(raw.chars().take(40).collect()).into()
+    })
+}
+
+/// A ticket id from a path; a malformed one cannot exist, so 404.
+fn ticket_in_path(raw: &str) -> Result<TicketId, ApiError> {
+    TicketId::parse(raw).ok_or_else(|| crate::error::KioskError::UnknownTicket.into())
+}
+
+/// 422 for a malformed id inside a body.
+fn invalid_id(field: &str) -> ApiError {
+    ApiError::invalid(Msg::new(
+        format!("{field} tidak berbentuk id yang benar"),
+        format!("{field} is not a well-formed id"),
+    ))
+}

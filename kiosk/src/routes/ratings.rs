@@ -1,0 +1,57 @@
+//! Ratings from the counter tablet.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::{HttpResponse, web};
+use httpkit::{ApiError, JsonBody};
+use shared::wire::{NewRating, RatingCreated};
+use shared::{Comment, CounterId, RatingId, Score, SkmAnswers, TicketId};
+
+use super::{AppState, invalid_id};
+use crate::state::RatingInput;
+
+/// Parses a rating body into domain values (422 on any bad value).
+pub fn parse_rating(body: NewRating) -> Result<RatingInput, ApiError> {
+    let ticket_id = body
+        .ticket_id
+        .as_deref()
+        .map(|t| TicketId::parse(t).ok_or_else(|| invalid_id("ticket_id")))
+        .transpose()?;
+    let counter = body
+        .counter
+        .as_deref()
+        .map(|c| CounterId::parse(c).map_err(|_| invalid_id("counter")))
+        .transpose()?;
+    let score = Score::new(body.score).map_err(|e| ApiError::invalid(e.msg()))?;
+    let answers = body
+        .answers
+        .map(|a| SkmAnswers::new(&a))
+        .transpose()
+        .map_err(|e| ApiError::invalid(e.msg()))?;
+    let comment = match body.comment {
+        Some(c) => Comment::new(&c).map_err(|e| ApiError::invalid(e.msg()))?,
+        None => None,
+    };
+    Ok(RatingInput {
+        ticket_id,
+        counter,
+        score,
+        answers,
+        comment,
+    })
+}
+
+/// `POST /api/ratings`: one rating per completed ticket, or a rating for the
+/// counter between tickets.
+pub async fn create(
+    app: web::Data<AppState>,
+    body: JsonBody<NewRating>,
+) -> Result<HttpResponse, ApiError> {
+    let input = parse_rating(body.0)?;
+    let id = RatingId(uuid::Uuid::now_v7());
+    let rating = app.store.exec(move |tx| tx.rate(input, id)).await?;
+    app.ratings_taken.fetch_add(1, Ordering::Relaxed);
+    Ok(HttpResponse::Created().json(RatingCreated {
+        rating_id: rating.rating_id,
+    }))
+}

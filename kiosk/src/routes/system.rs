@@ -1,0 +1,62 @@
+//! Health and metrics.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::{HttpResponse, web};
+use httpkit::HttpMetrics;
+use httpkit::metrics::{counter, gauge};
+
+use super::AppState;
+
+/// `GET /healthz`: 200 when the database answers.
+pub async fn healthz(app: web::Data<AppState>) -> HttpResponse {
+    if app.store.ping().await {
+        HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "error": "unavailable", "message": "database not answering"
+        }))
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(app: web::Data<AppState>, http: web::Data<HttpMetrics>) -> HttpResponse {
+    let mut out = String::new();
+    http.render("kiosk", &mut out);
+    counter(
+        &mut out,
+        "kiosk_tickets_issued_total",
+        "Tickets issued since start.",
+        app.tickets_issued.load(Ordering::Relaxed),
+    );
+    counter(
+        &mut out,
+        "kiosk_ratings_total",
+        "Ratings taken since start.",
+        app.ratings_taken.load(Ordering::Relaxed),
+    );
+    let (queue, pending, next_seq) = app
+        .store
+        .read(|s| (s.waiting().len(), s.pending_events(), s.next_seq));
+    gauge(
+        &mut out,
+        "kiosk_queue_length",
+        "Tickets waiting now.",
+        queue,
+    );
+    gauge(
+        &mut out,
+        "kiosk_outbox_depth",
+        "Events not yet acknowledged by the collector.",
+        pending,
+    );
+    gauge(
+        &mut out,
+        "kiosk_outbox_next_seq",
+        "Sequence number of the next event.",
+        next_seq,
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(out)
+}

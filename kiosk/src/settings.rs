@@ -1,0 +1,50 @@
+//! How a kiosk is started: from the command line, the environment, or (in
+//! tests) built directly.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use shared::KioskId;
+
+/// Everything `kiosk serve` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Directory holding `kiosk.redb`.
+    pub data: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// The collector's base URL.
+    pub collector: String,
+    /// This kiosk's id (from `POST /api/v1/kiosks`).
+    pub kiosk_id: KioskId,
+    /// This kiosk's secret (signs batches, config requests and QR tokens).
+    pub kiosk_key: String,
+    /// How LAN devices reach this kiosk (shown in logs and pages).
+    pub public_url: Option<String>,
+    /// When set, the dashboard and its API require this bearer token.
+    pub dashboard_token: Option<String>,
+    /// Seconds added to the machine clock (diagnostics and tests).
+    pub clock_offset_s: i64,
+    /// How often to refresh configuration and roster from the collector.
+    pub config_refresh: Duration,
+    /// How long to wait for the collector at start before using the cache.
+    pub startup_fetch_timeout: Duration,
+}
+
+impl Settings {
+    /// Settings with the defaults for everything but the essentials.
+    pub fn new(data: PathBuf, collector: String, kiosk_id: KioskId, kiosk_key: String) -> Settings {
+        Settings {
+            data,
+            listen: "127.0.0.1:8081".into(),
+            collector,
+            kiosk_id,
+            kiosk_key,
+            public_url: None,
+            dashboard_token: None,
+            clock_offset_s: 0,
+            config_refresh: Duration::from_secs(300),
+            startup_fetch_timeout: Duration::from_secs(10),
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Building and running a kiosk server. `Application::build` opens the
+//! database, gets the configuration (collector first, cache otherwise), binds
+//! the port (0 in tests) and starts the background tasks; `run_until_stopped`
+//! serves until SIGINT/SIGTERM.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use httpkit::{BodyLimit, HttpMetrics};
+
+use crate::clock::Clock;
+use crate::routes::{self, AppState};
+use crate::settings::Settings;
+use crate::store::{self, Store};
+use crate::sync::{self, CollectorClient};
+
+/// A built kiosk, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Arc<Store>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Installs the TLS crypto provider reqwest uses (once per process).
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Application {
+    /// Opens storage, gets the configuration, binds the port.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        install_crypto();
+        let clock = Clock::with_offset_s(settings.clock_offset_s);
+        let db_path = settings.data.join("kiosk.redb");
+        let opened = tokio::task::spawn_blocking(move || store::open(&db_path))
+            .await?
+            .with_context(|| format!("opening {}", settings.data.join("kiosk.redb").display()))?;
+        let client = CollectorClient::new(
+            &settings.collector,
+            settings.kiosk_id,
+            settings.kiosk_key.clone(),
+            clock,
+        )?;
+        let cached = opened.cached_config()?;
+        let fetched =
+            tokio::time::timeout(settings.startup_fetch_timeout, client.fetch_config()).await;
+        let config = match (fetched, cached) {
+            (Ok(Ok(config)), _) => {
+                tracing::info!(office = %config.office.id, "configuration and roster fetched from the collector");
+                config
+            }
+            (failure, Some(cached)) => {
+                let why = match failure {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timed out".to_owned(),
+                };
+                tracing::warn!(reason = %why, "collector not reachable; starting from the cached configuration");
+                cached
+            }
+            (Ok(Err(e)), None) => anyhow::bail!(
+                "this kiosk has never reached the collector at {} and has no cached configuration: {e}. \
+                 Check --collector, --kiosk-id and --kiosk-key; a kiosk needs the collector once.",
+                settings.collector
+            ),
+            (Err(_), None) => anyhow::bail!(
+                "the collector at {} did not answer within {:?} and there is no cached configuration; \
+                 a kiosk needs the collector once",
+                settings.collector,
+                settings.startup_fetch_timeout
+            ),
+        };
+        if config.kiosk_id != settings.kiosk_id {
+            anyhow::bail!(
+                "the data in {} belongs to kiosk {}, not {}; use another --data directory",
+                settings.data.display(),
+                config.kiosk_id,
+                settings.kiosk_id
+            );
+        }
+        let store =
+            Arc::new(tokio::task::spawn_blocking(move || opened.start(config, clock)).await??);
+
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            store: Arc::clone(&store),
+            kiosk_id: settings.kiosk_id,
+            kiosk_key: settings.kiosk_key.clone(),
+            dashboard_token: settings.dashboard_token.clone(),
+            tickets_issued: AtomicU64::new(0),
+            ratings_taken: AtomicU64::new(0),
+        });
+        let metrics = web::Data::new(HttpMetrics::default());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(BodyLimit(64 * 1024))
+                .wrap(from_fn(httpkit::localize_errors))
+                .wrap(from_fn(httpkit::log_and_count))
+                .configure(routes::configure)
+                .default_service(web::to(httpkit::error::no_such_route))
+        })
+        .workers(2)
+        .listen(listener)?
+        .run();
+
+        let tasks = vec![
+            tokio::spawn(sync::refresh_config_forever(
+                client,
+                Arc::clone(&store),
+                settings.config_refresh,
+            )),
+            tokio::spawn(sync::housekeeping_forever(Arc::clone(&store))),
+        ];
+        Ok(Application {
+            port,
+            server,
+            store,
+            tasks,
+        })
+    }
+
+    /// The port bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The storage (tests inspect it).
+    pub fn store(&self) -> Arc<Store> {
+        Arc::clone(&self.store)
+    }
+
+    /// Serves until stopped; background tasks end with it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let r = self.server.await;
+        for t in self.tasks {
+            t.abort();
+        }
+        r
+    }
+}

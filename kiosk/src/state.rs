@@ -1,0 +1,703 @@
+//! The kiosk's state and the rules that change it.
+//!
+//! The state lives in memory and is the cache of the redb tables: the store
+//! loads it at start, and every change goes through [`Tx`] inside the single
+//! writer (see `store.rs`), which records what it touched in [`Changes`] and
+//! the events it produced, then writes both in one transaction. Rules here
+//! validate first and mutate after, so a refused request changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use shared::ids::{CounterId, RatingId, ServiceCode, TicketId};
+use shared::office::{Counter, Office};
+use shared::wire::{Channel, Event, KioskConfig, RatingEvent, RosterEntry, TicketView};
+use shared::{Comment, Msg, Nip, Score, SkmAnswers, TicketNumber};
+
+use crate::error::KioskError;
+
+/// A staff session lasts until sign-out or this long.
+pub const SESSION_HOURS: i64 = 12;
+/// Wrong PINs in a row that lock a NIP.
+pub const MAX_PIN_FAILS: u32 = 5;
+/// How long a NIP stays locked.
+pub const LOCK_MINUTES: i64 = 5;
+/// How long a completed ticket stays on the counter tablet awaiting a rating.
+pub const TABLET_RATING_MINUTES: i64 = 10;
+
+/// The configuration received from the collector, with lookups.
+#[derive(Debug)]
+pub struct Config {
+    /// As received.
+    pub raw: KioskConfig,
+    roster: HashMap<Nip, RosterEntry>,
+}
+
+impl Config {
+    /// Indexes a configuration.
+    pub fn new(raw: KioskConfig) -> Config {
+        let roster = raw
+            .roster
+            .iter()
+            .map(|r| (r.nip.clone(), r.clone()))
+            .collect();
+        Config { raw, roster }
+    }
+
+    /// The office.
+    pub fn office(&self) -> &Office {
+        &self.raw.office
+    }
+
+    /// A roster entry.
+    pub fn staff(&self, nip: &Nip) -> Option<&RosterEntry> {
+        self.roster.get(nip)
+    }
+
+    /// A counter, or 404.
+    pub fn counter(&self, id: &CounterId) -> Result<&Counter, KioskError> {
+        self.office()
+            .counter(id)
+            .ok_or_else(|| KioskError::UnknownCounter(id.to_string()))
+    }
+}
+
+/// Where a ticket is in its visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Waiting to be called.
+    Waiting,
+    /// Called to a counter.
+    Serving,
+    /// Service finished.
+    Completed,
+    /// No-show.
+    Abandoned,
+}
+
+impl TicketStatus {
+    /// The wire word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Waiting => "waiting",
+            TicketStatus::Serving => "serving",
+            TicketStatus::Completed => "completed",
+            TicketStatus::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// A ticket and what happened to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Id.
+    pub id: TicketId,
+    /// Number.
+    pub number: TicketNumber,
+    /// Service.
+    pub service: ServiceCode,
+    /// Office-local day of issue (numbering day).
+    pub day: Date,
+    /// When issued.
+    pub issued_at: Timestamp,
+    /// Status.
+    pub status: TicketStatus,
+    /// Counter that called it.
+    pub counter: Option<CounterId>,
+    /// ASN who called it.
+    pub nip: Option<Nip>,
+    /// When called.
+    pub called_at: Option<Timestamp>,
+    /// When completed.
+    pub completed_at: Option<Timestamp>,
+    /// When abandoned.
+    pub abandoned_at: Option<Timestamp>,
+    /// Whether a rating was taken for it here.
+    pub rated: bool,
+}
+
+impl Ticket {
+    /// Whether it still waits or is being served.
+    pub fn is_open(&self) -> bool {
+        matches!(self.status, TicketStatus::Waiting | TicketStatus::Serving)
+    }
+
+    /// Seconds from issue to call.
+    pub fn wait_s(&self) -> Option<i64> {
+        self.called_at
+            .map(|c| c.duration_since(self.issued_at).as_secs())
+    }
+
+    /// Seconds from call to completion.
+    pub fn service_s(&self) -> Option<i64> {
+        Some(self.completed_at?.duration_since(self.called_at?).as_secs())
+    }
+
+    /// The API view.
+    pub fn view(&self) -> TicketView {
+        TicketView {
+            ticket_id: self.id,
+            number: self.number.to_string(),
+            service: self.service.to_string(),
+            issued_at: self.issued_at,
+            status: Some(self.status.as_str().to_owned()),
+            counter: self.counter.as_ref().map(|c| c.to_string()),
+            called_at: self.called_at,
+            completed_at: self.completed_at,
+            wait_s: self.wait_s(),
+            service_s: self.service_s(),
+        }
+    }
+}
+
+/// A signed-in ASN at a counter.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    /// SHA-256 of the bearer token (the token itself is never stored).
+    pub token_hash: String,
+    /// Counter.
+    pub counter: CounterId,
+    /// ASN.
+    pub nip: Nip,
+    /// Signed in at.
+    pub started_at: Timestamp,
+    /// Ends at.
+    pub expires_at: Timestamp,
+}
+
+/// Wrong-PIN tracking for one NIP.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PinFails {
+    /// Wrong PINs in a row.
+    pub count: u32,
+    /// Locked until, after too many.
+    pub locked_until: Option<Timestamp>,
+}
+
+/// Ratings of one office-local day.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DayRatings {
+    /// How many.
+    pub count: u64,
+    /// Sum of quick scores.
+    pub score_sum: u64,
+}
+
+/// Everything the kiosk knows now.
+#[derive(Debug)]
+pub struct KioskState {
+    /// Office configuration and roster.
+    pub config: Arc<Config>,
+    /// Open tickets and the recent ones (today and yesterday).
+    pub tickets: BTreeMap<TicketId, Ticket>,
+    /// Tickets issued per (service, office-local day): the last number used.
+    pub day_seq: HashMap<(ServiceCode, Date), u32>,
+    /// Sessions by token hash.
+    pub sessions: HashMap<String, Session>,
+    /// Wrong-PIN counts by NIP.
+    pub pin_fails: HashMap<Nip, PinFails>,
+    /// The last ticket called at each counter (serving or done).
+    pub counter_last: HashMap<CounterId, TicketId>,
+    /// Ratings per office-local day (recent days).
+    pub ratings_by_day: HashMap<Date, DayRatings>,
+    /// Sequence number the next event gets (gap-free from 1).
+    pub next_seq: u64,
+    /// Highest sequence the collector acknowledged.
+    pub acked_through: u64,
+}
+
+/// What a group of changes touched, for the store to write.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Tickets to rewrite.
+    pub tickets: BTreeSet<TicketId>,
+    /// Sessions to rewrite or delete (absent from state = delete).
+    pub sessions: BTreeSet<String>,
+    /// PIN counters to rewrite or delete.
+    pub pin_fails: BTreeSet<Nip>,
+    /// Daily numbering to rewrite.
+    pub day_seq: BTreeSet<(ServiceCode, Date)>,
+    /// New ratings.
+    pub ratings: Vec<RatingEvent>,
+    /// New events with their sequence numbers.
+    pub events: Vec<(u64, Event)>,
+    /// Whether the configuration changed.
+    pub config: bool,
+    /// Whether `acked_through` changed.
+    pub acked: bool,
+}
+
+impl Changes {
+    /// Whether nothing needs writing.
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty()
+            && self.sessions.is_empty()
+            && self.pin_fails.is_empty()
+            && self.day_seq.is_empty()
+            && self.ratings.is_empty()
+            && self.events.is_empty()
+            && !self.config
+            && !self.acked
+    }
+}
+
+impl KioskState {
+    /// A fresh state for a configuration.
+    pub fn new(config: Config) -> KioskState {
+        KioskState {
+            config: Arc::new(config),
+            tickets: BTreeMap::new(),
+            day_seq: HashMap::new(),
+            sessions: HashMap::new(),
+            pin_fails: HashMap::new(),
+            counter_last: HashMap::new(),
+            ratings_by_day: HashMap::new(),
+            next_seq: 1,
+            acked_through: 0,
+        }
+    }
+
+    /// Recomputes `counter_last` from the tickets (after loading).
+    pub fn index_counters(&mut self) {
+        self.counter_last.clear();
+        let mut best: HashMap<CounterId, (Timestamp, TicketId)> = HashMap::new();
+        for t in self.tickets.values() {
+            if let (Some(c), Some(at)) = (&t.counter, t.called_at) {
+                let e = best.entry(c.clone()).or_insert((at, t.id));
+                if at >= e.0 {
+                    *e = (at, t.id);
+                }
+            }
+        }
+        self.counter_last = best.into_iter().map(|(c, (_, id))| (c, id)).collect();
+    }
+
+    /// The live session for a token hash.
+    pub fn session(&self, token_hash: &str, now: Timestamp) -> Option<&Session> {
+        self.sessions.get(token_hash).filter(|s| s.expires_at > now)
+    }
+
+    /// The live session at a counter.
+    pub fn session_at(&self, counter: &CounterId, now: Timestamp) -> Option<&Session> {
+        self.sessions
+            .values()
+            .find(|s| &s.counter == counter && s.expires_at > now)
+    }
+
+    /// The ticket a counter is serving now.
+    pub fn serving_at(&self, counter: &CounterId) -> Option<&Ticket> {
+        self.counter_last
+            .get(counter)
+            .and_then(|id| self.tickets.get(id))
+            .filter(|t| t.status == TicketStatus::Serving)
+    }
+
+    /// The completed ticket awaiting a rating on a counter's tablet: the last
+    /// one completed there, unrated, less than 10 minutes ago, and no ticket
+    /// called there since.
+    pub fn awaiting_rating(&self, counter: &CounterId, now: Timestamp) -> Option<&Ticket> {
+        let t = self.tickets.get(self.counter_last.get(counter)?)?;
+        let done = t.completed_at?;
+        (t.status == TicketStatus::Completed
+            && !t.rated
+            && now.duration_since(done) < SignedDuration::from_mins(TABLET_RATING_MINUTES))
+        .then_some(t)
+    }
+
+    /// Waiting tickets, oldest first.
+    pub fn waiting(&self) -> Vec<&Ticket> {
+        let mut w: Vec<&Ticket> = self
+            .tickets
+            .values()
+            .filter(|t| t.status == TicketStatus::Waiting)
+            .collect();
+        w.sort_by_key(|t| (t.issued_at, t.id));
+        w
+    }
+
+    /// Events not yet acknowledged by the collector.
+    pub fn pending_events(&self) -> u64 {
+        (self.next_seq - 1).saturating_sub(self.acked_through)
+    }
+
+    /// Drops closed tickets older than yesterday from memory (they stay in
+    /// redb); keeps each counter's last ticket.
+    pub fn forget_old(&mut self, today: Date) {
+        let keep_from = today.yesterday().unwrap_or(today);
+        let last: BTreeSet<TicketId> = self.counter_last.values().copied().collect();
+        self.tickets
+            .retain(|id, t| t.is_open() || t.day >= keep_from || last.contains(id));
+        self.ratings_by_day.retain(|d, _| *d >= keep_from);
+        self.day_seq.retain(|(_, d), _| *d >= keep_from);
+    }
+}
+
+/// One change in progress: the state, what it touched, and the time.
+pub struct Tx<'a> {
+    /// The state.
+    pub state: &'a mut KioskState,
+    /// What was touched.
+    pub changes: &'a mut Changes,
+    /// The kiosk clock at this change.
+    pub now: Timestamp,
+}
+
+/// A rating request after parsing.
+#[derive(Debug, Clone)]
+pub struct RatingInput {
+    /// Ticket, for exact attribution.
+    pub ticket_id: Option<TicketId>,
+    /// Counter (tablet between tickets).
+    pub counter: Option<CounterId>,
+    /// Quick score.
+    pub score: Score,
+    /// Survey.
+    pub answers: Option<SkmAnswers>,
+    /// Comment.
+    pub comment: Option<Comment>,
+}
+
+impl Tx<'_> {
+    fn emit(&mut self, event: Event) {
+        let seq = self.state.next_seq;
+        self.state.next_seq += 1;
+        self.changes.events.push((seq, event));
+    }
+
+    fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.state.config)
+    }
+
+    fn today(&self) -> Date {
+        self.state.config.office().tz.day_of(self.now)
+    }
+
+    /// A citizen takes a number for a service.
+    pub fn issue_ticket(
+        &mut self,
+        service: &ServiceCode,
+        id: TicketId,
+    ) -> Result<Ticket, KioskError> {
+        let config = self.config();
+        let svc = config
+            .office()
+            .service(service)
+            .ok_or_else(|| KioskError::UnknownService(service.to_string()))?;
+        let day = self.today();
+        let seq = self
+            .state
+            .day_seq
+            .get(&(service.clone(), day))
+            .copied()
+            .unwrap_or(0)
+            + 1;
+        let ticket = Ticket {
+            id,
+            number: TicketNumber::new(svc.prefix.clone(), seq),
+            service: service.clone(),
+            day,
+            issued_at: self.now,
+            status: TicketStatus::Waiting,
+            counter: None,
+            nip: None,
+            called_at: None,
+            completed_at: None,
+            abandoned_at: None,
+            rated: false,
+        };
+        self.state.day_seq.insert((service.clone(), day), seq);
+        self.changes.day_seq.insert((service.clone(), day));
+        self.state.tickets.insert(id, ticket.clone());
+        self.changes.tickets.insert(id);
+        self.emit(Event::TicketIssued {
+            ticket_id: id,
+            number: ticket.number.clone(),
+            service: service.clone(),
+            issued_at: self.now,
+        });
+        Ok(ticket)
+    }
+
+    /// Checks that a NIP may try a PIN now: on the roster, active, not locked.
+    pub fn check_can_sign_in(&self, nip: &Nip) -> Result<String, KioskError> {
+        check_can_sign_in(self.state, nip, self.now)
+    }
+
+    /// Records a PIN check done outside the writer: on success opens a session
+    /// at `counter` (ending this NIP's other session and whoever was signed in
+    /// there); on failure counts it and locks after five in a row.
+    pub fn sign_in(
+        &mut self,
+        counter: &CounterId,
+        nip: &Nip,
+        pin_ok: bool,
+        token_hash: String,
+    ) -> Result<Session, KioskError> {
+        self.config().counter(counter)?;
+        // Re-check under the writer: a parallel attempt may have locked it.
+        self.check_can_sign_in(nip)?;
+        if !pin_ok {
+            let fails = self.state.pin_fails.entry(nip.clone()).or_default();
+            fails.count += 1;
+            let locked = fails.count >= MAX_PIN_FAILS;
+            if locked {
+                fails.count = 0;
+                fails.locked_until = Some(self.now + SignedDuration::from_mins(LOCK_MINUTES));
+            }
+            self.changes.pin_fails.insert(nip.clone());
+            return Err(KioskError::WrongPin);
+        }
+        if self.state.pin_fails.remove(nip).is_some() {
+            self.changes.pin_fails.insert(nip.clone());
+        }
+        let ending: Vec<String> = self
+            .state
+            .sessions
+            .values()
+            .filter(|s| &s.counter == counter || &s.nip == nip)
+            .map(|s| s.token_hash.clone())
+            .collect();
+        for hash in ending {
+            self.end_session(&hash, self.now);
+        }
+        let session = Session {
+            token_hash,
+            counter: counter.clone(),
+            nip: nip.clone(),
+            started_at: self.now,
+            expires_at: self.now + SignedDuration::from_hours(SESSION_HOURS),
+        };
+        self.state
+            .sessions
+            .insert(session.token_hash.clone(), session.clone());
+        self.changes.sessions.insert(session.token_hash.clone());
+        self.emit(Event::StaffSignedIn {
+            counter: counter.clone(),
+            nip: nip.clone(),
+            at: self.now,
+        });
+        Ok(session)
+    }
+
+    /// Ends a session (sign-out), recording when it ended.
+    pub fn end_session(&mut self, token_hash: &str, at: Timestamp) {
+        if let Some(s) = self.state.sessions.remove(token_hash) {
+            self.changes.sessions.insert(token_hash.to_owned());
+            self.emit(Event::StaffSignedOut {
+                counter: s.counter,
+                nip: s.nip,
+                at,
+            });
+        }
+    }
+
+    /// Ends sessions past their 12 hours (stamped at their expiry) and
+    /// sessions of ASN no longer active on the roster.
+    pub fn expire_sessions(&mut self) {
+        let config = self.config();
+        let mut ending: Vec<(String, Timestamp)> = self
+            .state
+            .sessions
+            .values()
+            .filter_map(|s| {
+                let active = config.staff(&s.nip).is_some_and(|r| r.active);
+                if s.expires_at <= self.now {
+                    Some((s.token_hash.clone(), s.expires_at))
+                } else if !active {
+                    Some((s.token_hash.clone(), self.now))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        ending.sort_by_key(|(_, at)| *at);
+        for (hash, at) in ending {
+            self.end_session(&hash, at);
+        }
+    }
+
+    /// The ASN at `session`'s counter calls the oldest waiting ticket among
+    /// the counter's services; `None` when the queue is empty.
+    pub fn call_next(&mut self, session: &Session) -> Result<Option<Ticket>, KioskError> {
+        let config = self.config();
+        let counter = config.counter(&session.counter)?;
+        if let Some(t) = self.state.serving_at(&counter.id) {
+            return Err(KioskError::CounterBusy(t.number.to_string()));
+        }
+        let next = self
+            .state
+            .tickets
+            .values()
+            .filter(|t| t.status == TicketStatus::Waiting && counter.services.contains(&t.service))
+            .min_by_key(|t| (t.issued_at, t.id))
+            .map(|t| t.id);
+        let Some(id) = next else {
+            return Ok(None);
+        };
+        let now = self.now;
+        let t = self.ticket_mut(id)?;
+        t.status = TicketStatus::Serving;
+        t.counter = Some(session.counter.clone());
+        t.nip = Some(session.nip.clone());
+        t.called_at = Some(now);
+        let called = t.clone();
+        self.state.counter_last.insert(session.counter.clone(), id);
+        self.emit(Event::TicketCalled {
+            ticket_id: id,
+            counter: session.counter.clone(),
+            nip: session.nip.clone(),
+            called_at: now,
+        });
+        Ok(Some(called))
+    }
+
+    fn ticket_mut(&mut self, id: TicketId) -> Result<&mut Ticket, KioskError> {
+        self.changes.tickets.insert(id);
+        self.state
+            .tickets
+            .get_mut(&id)
+            .ok_or(KioskError::UnknownTicket)
+    }
+
+    /// Looks a ticket up.
+    pub fn ticket(&self, id: TicketId) -> Result<&Ticket, KioskError> {
+        self.state.tickets.get(&id).ok_or(KioskError::UnknownTicket)
+    }
+
+    /// Service finished at the session's counter.
+    pub fn complete(&mut self, session: &Session, id: TicketId) -> Result<Ticket, KioskError> {
+        let t = self.ticket(id)?;
+        match t.status {
+            TicketStatus::Serving if t.counter.as_ref() == Some(&session.counter) => {}
+            TicketStatus::Serving => return Err(KioskError::NotYourTicket),
+            TicketStatus::Waiting => return Err(KioskError::NotServing),
+            TicketStatus::Completed | TicketStatus::Abandoned => {
+                return Err(KioskError::AlreadyClosed);
+            }
+        }
+        let now = self.now;
+        let t = self.ticket_mut(id)?;
+        t.status = TicketStatus::Completed;
+        t.completed_at = Some(now);
+        let done = t.clone();
+        self.emit(Event::TicketCompleted {
+            ticket_id: id,
+            completed_at: now,
+        });
+        Ok(done)
+    }
+
+    /// A no-show: a ticket called at this counter, or a waiting ticket of a
+    /// service this counter serves.
+    pub fn abandon(&mut self, session: &Session, id: TicketId) -> Result<Ticket, KioskError> {
+        let config = self.config();
+        let counter = config.counter(&session.counter)?;
+        let t = self.ticket(id)?;
+        match t.status {
+            TicketStatus::Serving if t.counter.as_ref() == Some(&counter.id) => {}
+            TicketStatus::Waiting if counter.services.contains(&t.service) => {}
+            TicketStatus::Serving | TicketStatus::Waiting => return Err(KioskError::NotYourTicket),
+            TicketStatus::Completed | TicketStatus::Abandoned => {
+                return Err(KioskError::AlreadyClosed);
+            }
+        }
+        let now = self.now;
+        let t = self.ticket_mut(id)?;
+        t.status = TicketStatus::Abandoned;
+        t.abandoned_at = Some(now);
+        let done = t.clone();
+        self.emit(Event::TicketAbandoned {
+            ticket_id: id,
+            at: now,
+        });
+        Ok(done)
+    }
+
+    /// A citizen's rating on the tablet: one per ticket, only for completed
+    /// tickets; without a ticket it belongs to the counter (and through the
+    /// session there, to its ASN).
+    pub fn rate(&mut self, input: RatingInput, id: RatingId) -> Result<RatingEvent, KioskError> {
+        let config = self.config();
+        if let Some(c) = &input.counter {
+            config.counter(c)?;
+        }
+        if let Some(tid) = input.ticket_id {
+            let t = self.ticket(tid)?;
+            if let (Some(asked), Some(served)) = (&input.counter, &t.counter)
+                && asked != served
+            {
+                return Err(KioskError::Invalid(Msg::new(
+                    format!("Tiket ini dilayani di loket {served}, bukan {asked}"),
+                    format!("This ticket was served at counter {served}, not {asked}"),
+                )));
+            }
+            match t.status {
+                TicketStatus::Completed if t.rated => return Err(KioskError::AlreadyRated),
+                TicketStatus::Completed => {}
+                _ => return Err(KioskError::NotCompleted),
+            }
+            self.ticket_mut(tid)?.rated = true;
+        }
+        let rating = RatingEvent {
+            rating_id: id,
+            ticket_id: input.ticket_id,
+            counter: if input.ticket_id.is_some() {
+                None
+            } else {
+                input.counter
+            },
+            channel: Channel::Tablet,
+            score: input.score,
+            answers: input.answers,
+            comment: input.comment,
+            submitted_at: self.now,
+        };
+        let day = self.today();
+        let agg = self.state.ratings_by_day.entry(day).or_default();
+        agg.count += 1;
+        agg.score_sum += u64::from(rating.score.get());
+        self.changes.ratings.push(rating.clone());
+        self.emit(Event::Rating(rating.clone()));
+        Ok(rating)
+    }
+
+    /// Replaces the configuration (refresh from the collector).
+    pub fn set_config(&mut self, raw: KioskConfig) {
+        self.state.config = Arc::new(Config::new(raw));
+        self.changes.config = true;
+        self.expire_sessions();
+    }
+
+    /// Records the collector's acknowledgement.
+    pub fn set_acked(&mut self, applied_through: u64) {
+        let mark = applied_through.min(self.state.next_seq - 1);
+        if mark != self.state.acked_through {
+            self.state.acked_through = mark;
+            self.changes.acked = true;
+        }
+    }
+}
+
+/// Checks that a NIP may try a PIN at `now`; gives the PIN hash to verify.
+pub fn check_can_sign_in(
+    state: &KioskState,
+    nip: &Nip,
+    now: Timestamp,
+) -> Result<String, KioskError> {
+    if let Some(until) = state.pin_fails.get(nip).and_then(|f| f.locked_until)
+        && until > now
+    {
+        return Err(KioskError::Locked(
+            until.duration_since(now).as_secs().max(1) as u64,
+        ));
+    }
+    let staff = state.config.staff(nip).ok_or(KioskError::WrongPin)?;
+    if !staff.active {
+        return Err(KioskError::Inactive);
+    }
+    Ok(staff.pin_hash.clone())
+}

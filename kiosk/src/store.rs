@@ -1,0 +1,460 @@
+//! The kiosk's redb file and its single writer.
+//!
+//! Every change runs as a job on one writer thread, which takes whatever jobs
+//! are queued, applies them to the in-memory [`KioskState`] in order, writes
+//! all they touched (state rows and the new events of the outbox) in one
+//! write transaction, and answers each job only after that commit returned
+//! (group commit). So nothing is acknowledged before it is durable, a busy
+//! kiosk pays one fsync for many requests, and redb is never touched from the
+//! async threads. Readers take the state lock briefly; the writer holds it
+//! from applying a group until its commit returned, so readers only ever see
+//! durable state.
+//!
+//! Tables are keyed so that they grow in order: events by sequence number,
+//! tickets and ratings by UUID v7.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jiff::civil::Date;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use shared::Nip;
+use shared::ids::{ServiceCode, TicketId};
+use shared::wire::{Event, KioskConfig, RatingEvent};
+use tokio::sync::{oneshot, watch};
+
+use crate::clock::Clock;
+use crate::error::KioskError;
+use crate::state::{Changes, Config, KioskState, PinFails, Session, Ticket, Tx};
+
+/// The event log (outbox): sequence -> event JSON.
+const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+/// Tickets: UUID v7 -> ticket JSON.
+const TICKETS: TableDefinition<u128, &[u8]> = TableDefinition::new("tickets");
+/// Index of tickets still waiting or being served, so a restart finds old
+/// open tickets without scanning history.
+const OPEN_TICKETS: TableDefinition<u128, ()> = TableDefinition::new("open_tickets");
+/// Ratings: UUID v7 -> rating JSON.
+const RATINGS: TableDefinition<u128, &[u8]> = TableDefinition::new("ratings");
+/// Staff sessions: SHA-256 of the token -> session JSON.
+const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// Wrong-PIN counters: NIP -> JSON.
+const PIN_FAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("pin_fails");
+/// Daily numbering: "service|YYYY-MM-DD" -> last number issued.
+const DAY_SEQ: TableDefinition<&str, u32> = TableDefinition::new("day_seq");
+/// Single values: `config`, `next_seq`, `acked_through`.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// How far back a restart reloads closed tickets and ratings into memory.
+const RELOAD_DAYS: u64 = 3;
+/// The most jobs folded into one transaction.
+const MAX_GROUP: usize = 2048;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// redb failed.
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    /// A stored row does not decode (or a value does not encode).
+    #[error("stored data does not decode: {0}")]
+    Codec(#[from] serde_json::Error),
+    /// The writer thread is gone.
+    #[error("the storage writer stopped")]
+    WriterGone,
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> StoreError {
+                StoreError::Db(e.into())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+impl From<StoreError> for KioskError {
+    fn from(e: StoreError) -> KioskError {
+        KioskError::Store(e.to_string())
+    }
+}
+
+type Done = Box<dyn FnOnce(bool) + Send>;
+type WriteJob = Box<dyn FnOnce(&mut Tx<'_>) -> Done + Send>;
+
+enum Job {
+    Write(WriteJob),
+    Ping(oneshot::Sender<bool>),
+}
+
+/// An opened database, before the kiosk has a configuration to start with.
+pub struct Opened {
+    db: Database,
+}
+
+/// Opens (or creates) the kiosk's database file.
+pub fn open(path: &Path) -> Result<Opened, StoreError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
+    }
+    let db = Database::create(path)?;
+    let w = db.begin_write()?;
+    {
+        w.open_table(EVENTS)?;
+        w.open_table(TICKETS)?;
+        w.open_table(OPEN_TICKETS)?;
+        w.open_table(RATINGS)?;
+        w.open_table(SESSIONS)?;
+        w.open_table(PIN_FAILS)?;
+        w.open_table(DAY_SEQ)?;
+        w.open_table(META)?;
+    }
+    w.commit()?;
+    Ok(Opened { db })
+}
+
+impl Opened {
+    /// The configuration cached at the last successful fetch.
+    pub fn cached_config(&self) -> Result<Option<KioskConfig>, StoreError> {
+        let r = self.db.begin_read()?;
+        let meta = r.open_table(META)?;
+        let Some(v) = meta.get("config")? else {
+            return Ok(None);
+        };
+        Ok(Some(serde_json::from_slice(v.value())?))
+    }
+
+    /// Loads the state for `config` (caching it) and starts the writer.
+    pub fn start(self, config: KioskConfig, clock: Clock) -> Result<Store, StoreError> {
+        let changed_config = self.cached_config()?.as_ref() != Some(&config);
+        let mut state = load(&self.db, config)?;
+        if changed_config {
+            let changes = Changes {
+                config: true,
+                ..Changes::default()
+            };
+            persist(&self.db, &state, &changes)?;
+        }
+        state.forget_old(state.config.office().tz.day_of(clock.now()));
+        let db = Arc::new(self.db);
+        let state = Arc::new(Mutex::new(state));
+        let (jobs, rx) = mpsc::channel();
+        let (changed, _) = watch::channel(0u64);
+        {
+            // The writer ends when the last `Store` (and so every sender) is
+            // dropped, after finishing the jobs already queued.
+            let (db, state, changed) = (Arc::clone(&db), Arc::clone(&state), changed.clone());
+            std::thread::Builder::new()
+                .name("kiosk-writer".into())
+                .spawn(move || run_writer(&db, &state, &rx, clock, &changed))
+                .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
+        }
+        Ok(Store {
+            jobs,
+            state,
+            db,
+            clock,
+            changed,
+        })
+    }
+}
+
+/// The kiosk's storage: state for readers, the writer for changes.
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+    state: Arc<Mutex<KioskState>>,
+    db: Arc<Database>,
+    clock: Clock,
+    /// Bumped after every commit that changed something, for live pages.
+    changed: watch::Sender<u64>,
+}
+
+fn lock(state: &Mutex<KioskState>) -> MutexGuard<'_, KioskState> {
+    // A panic while holding the lock cannot leave a half-applied job behind:
+    // jobs validate before they mutate. Keep serving rather than poisoning.
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Store {
+    /// Runs `f` in the writer and answers once its group is durable.
+    pub async fn exec<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<R, KioskError> + Send + 'static,
+    ) -> Result<R, KioskError> {
+        let (tx, rx) = oneshot::channel();
+        let job: WriteJob = Box::new(move |t: &mut Tx<'_>| {
+            let r = f(t);
+            Box::new(move |committed: bool| {
+                let r = if committed || r.is_err() {
+                    r
+                } else {
+                    Err(KioskError::Store("commit failed; nothing was saved".into()))
+                };
+                let _ = tx.send(r);
+            })
+        });
+        self.jobs
+            .send(Job::Write(job))
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Reads the state (briefly: the writer waits meanwhile).
+    pub fn read<R>(&self, f: impl FnOnce(&KioskState) -> R) -> R {
+        f(&lock(&self.state))
+    }
+
+    /// The kiosk clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Changes whenever a commit changed something.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// Whether the database answers (through the writer, so a stuck writer
+    /// shows too).
+    pub async fn ping(&self) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.jobs.send(Job::Ping(tx)).is_err() {
+            return false;
+        }
+        tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(false)
+    }
+
+    /// Events from `from_seq` on, at most `limit`, in order (for forwarding).
+    pub fn events_from(
+        &self,
+        from_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Event)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(EVENTS)?;
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for row in t.range(from_seq..)?.take(limit) {
+            let (k, v) = row?;
+            out.push((k.value(), serde_json::from_slice(v.value())?));
+        }
+        Ok(out)
+    }
+}
+
+fn run_writer(
+    db: &Database,
+    state: &Mutex<KioskState>,
+    rx: &mpsc::Receiver<Job>,
+    clock: Clock,
+    changed: &watch::Sender<u64>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut guard = lock(state);
+        let mut changes = Changes::default();
+        let mut dones = Vec::with_capacity(group.len());
+        let mut pings = Vec::new();
+        for job in group {
+            match job {
+                Job::Write(f) => {
+                    let mut tx = Tx {
+                        state: &mut guard,
+                        changes: &mut changes,
+                        now: clock.now(),
+                    };
+                    dones.push(f(&mut tx));
+                }
+                Job::Ping(p) => pings.push(p),
+            }
+        }
+        let ok = changes.is_empty() || {
+            match persist(db, &guard, &changes) {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(error = %e, "commit failed; reloading state from disk");
+                    let config = guard.config.raw.clone();
+                    match load(db, config) {
+                        Ok(s) => *guard = s,
+                        Err(e) => tracing::error!(error = %e, "reload after failed commit failed"),
+                    }
+                    false
+                }
+            }
+        };
+        drop(guard);
+        if ok && !changes.is_empty() {
+            changed.send_modify(|v| *v += 1);
+        }
+        for d in dones {
+            d(ok);
+        }
+        for p in pings {
+            let alive = db
+                .begin_read()
+                .map_err(StoreError::from)
+                .and_then(|r| r.open_table(META).map(|_| ()).map_err(StoreError::from));
+            let _ = p.send(alive.is_ok());
+        }
+    }
+}
+
+fn day_key(service: &ServiceCode, day: Date) -> String {
+    format!("{service}|{day}")
+}
+
+fn persist(db: &Database, st: &KioskState, ch: &Changes) -> Result<(), StoreError> {
+    let w = db.begin_write()?;
+    {
+        let mut tickets = w.open_table(TICKETS)?;
+        let mut open = w.open_table(OPEN_TICKETS)?;
+        for id in &ch.tickets {
+            if let Some(t) = st.tickets.get(id) {
+                tickets.insert(id.as_u128(), serde_json::to_vec(t)?.as_slice())?;
+                if t.is_open() {
+                    open.insert(id.as_u128(), ())?;
+                } else {
+                    open.remove(id.as_u128())?;
+                }
+            }
+        }
+        let mut sessions = w.open_table(SESSIONS)?;
+        for h in &ch.sessions {
+            match st.sessions.get(h) {
+                Some(s) => sessions.insert(h.as_str(), serde_json::to_vec(s)?.as_slice())?,
+                None => sessions.remove(h.as_str())?,
+            };
+        }
+        let mut fails = w.open_table(PIN_FAILS)?;
+        for nip in &ch.pin_fails {
+            match st.pin_fails.get(nip) {
+                Some(f) => fails.insert(nip.as_str(), serde_json::to_vec(f)?.as_slice())?,
+                None => fails.remove(nip.as_str())?,
+            };
+        }
+        let mut day_seq = w.open_table(DAY_SEQ)?;
+        for (svc, day) in &ch.day_seq {
+            if let Some(&n) = st.day_seq.get(&(svc.clone(), *day)) {
+                day_seq.insert(day_key(svc, *day).as_str(), n)?;
+            }
+        }
+        let mut ratings = w.open_table(RATINGS)?;
+        for r in &ch.ratings {
+            ratings.insert(r.rating_id.0.as_u128(), serde_json::to_vec(r)?.as_slice())?;
+        }
+        let mut events = w.open_table(EVENTS)?;
+        for (seq, e) in &ch.events {
+            events.insert(*seq, serde_json::to_vec(e)?.as_slice())?;
+        }
+        let mut meta = w.open_table(META)?;
+        meta.insert("next_seq", st.next_seq.to_le_bytes().as_slice())?;
+        meta.insert("acked_through", st.acked_through.to_le_bytes().as_slice())?;
+        if ch.config {
+            meta.insert("config", serde_json::to_vec(&st.config.raw)?.as_slice())?;
+        }
+    }
+    w.commit()?;
+    Ok(())
+}
+
+fn meta_u64(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<u64>, StoreError> {
+    Ok(meta
+        .get(key)?
+        .and_then(|v| <[u8; 8]>::try_from(v.value()).ok())
+        .map(u64::from_le_bytes))
+}
+
+/// The smallest UUID v7 of `days` days ago: tables keyed by UUID v7 are in
+/// time order, so a range from here holds everything newer.
+fn uuid_v7_floor(days: u64) -> u128 {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let ms = now_ms.saturating_sub(u128::from(days) * 86_400_000);
+    ms << 80
+}
+
+fn load(db: &Database, config: KioskConfig) -> Result<KioskState, StoreError> {
+    let r = db.begin_read()?;
+    let mut st = KioskState::new(Config::new(config));
+    let meta = r.open_table(META)?;
+    st.next_seq = meta_u64(&meta, "next_seq")?.unwrap_or(1).max(1);
+    st.acked_through = meta_u64(&meta, "acked_through")?.unwrap_or(0);
+    for row in r.open_table(SESSIONS)?.iter()? {
+        let (_, v) = row?;
+        let s: Session = serde_json::from_slice(v.value())?;
+        st.sessions.insert(s.token_hash.clone(), s);
+    }
+    for row in r.open_table(PIN_FAILS)?.iter()? {
+        let (k, v) = row?;
+        let f: PinFails = serde_json::from_slice(v.value())?;
+        if let Ok(nip) = Nip::try_from(k.value().to_owned()) {
+            st.pin_fails.insert(nip, f);
+        }
+    }
+    for row in r.open_table(DAY_SEQ)?.iter()? {
+        let (k, v) = row?;
+        let key = k.value();
+        let parsed = key
+            .split_once('|')
+            .and_then(|(s, d)| Some((ServiceCode::parse(s).ok()?, d.parse::<Date>().ok()?)));
+        if let Some(k) = parsed {
+            st.day_seq.insert(k, v.value());
+        }
+    }
+    let tickets = r.open_table(TICKETS)?;
+    let floor = uuid_v7_floor(RELOAD_DAYS);
+    for row in r.open_table(OPEN_TICKETS)?.iter()? {
+        let (k, _) = row?;
+        if let Some(v) = tickets.get(k.value())? {
+            let t: Ticket = serde_json::from_slice(v.value())?;
+            st.tickets.insert(t.id, t);
+        }
+    }
+    for row in tickets.range(floor..)? {
+        let (_, v) = row?;
+        let t: Ticket = serde_json::from_slice(v.value())?;
+        st.tickets.insert(t.id, t);
+    }
+    let tz = st.config.office().tz.clone();
+    for row in r.open_table(RATINGS)?.range(floor..)? {
+        let (_, v) = row?;
+        let rating: RatingEvent = serde_json::from_slice(v.value())?;
+        let agg = st
+            .ratings_by_day
+            .entry(tz.day_of(rating.submitted_at))
+            .or_default();
+        agg.count += 1;
+        agg.score_sum += u64::from(rating.score.get());
+    }
+    st.index_counters();
+    Ok(st)
+}
+
+/// A ticket id for a new ticket (UUID v7: time-ordered keys).
+pub fn new_ticket_id() -> TicketId {
+    TicketId(uuid::Uuid::now_v7())
+}

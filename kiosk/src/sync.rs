@@ -1,0 +1,185 @@
+//! Talking to the collector: signed requests, and the office configuration
+//! and roster that the kiosk fetches at start and every few minutes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use shared::KioskId;
+use shared::sign::{self, HEADER_KIOSK_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use shared::wire::{ErrorBody, KioskConfig};
+
+use crate::clock::Clock;
+use crate::store::Store;
+
+/// Why a call to the collector failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// Network error, timeout, or 5xx: try again later.
+    #[error("collector unreachable: {0}")]
+    Unreachable(String),
+    /// The collector refused the request.
+    #[error("collector refused ({status}): {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Its message.
+        message: String,
+        /// Its clock, when it said (401).
+        server_time: Option<i64>,
+    },
+    /// The answer did not decode.
+    #[error("collector answer did not decode: {0}")]
+    Decode(String),
+}
+
+/// A signed client for one kiosk.
+#[derive(Clone)]
+pub struct CollectorClient {
+    http: reqwest::Client,
+    base: String,
+    kiosk_id: KioskId,
+    key: String,
+    clock: Clock,
+}
+
+impl CollectorClient {
+    /// A client for the collector at `base`.
+    pub fn new(
+        base: &str,
+        kiosk_id: KioskId,
+        key: String,
+        clock: Clock,
+    ) -> Result<CollectorClient, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("layanan-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        Ok(CollectorClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            kiosk_id,
+            key,
+            clock,
+        })
+    }
+
+    /// Builds a signed request (body signed as given; empty for GET).
+    pub fn signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> reqwest::RequestBuilder {
+        let ts = self.clock.now().as_second();
+        let sig = sign::sign_request(&self.key, ts, &body);
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header(HEADER_KIOSK_ID, self.kiosk_id.to_string())
+            .header(HEADER_TIMESTAMP, ts.to_string())
+            .header(HEADER_SIGNATURE, sig);
+        if !body.is_empty() {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        req
+    }
+
+    /// Sends a request and reads a JSON answer, classifying failures.
+    pub async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, SyncError> {
+        let res = req
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let status = res.status();
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if status.is_server_error() {
+            return Err(SyncError::Unreachable(format!("HTTP {}", status.as_u16())));
+        }
+        if status != StatusCode::OK && status != StatusCode::CREATED {
+            let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+            return Err(SyncError::Refused {
+                status: status.as_u16(),
+                message: body.as_ref().map(|b| b.message.clone()).unwrap_or_default(),
+                server_time: body.and_then(|b| b.server_time),
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Decode(e.to_string()))
+    }
+
+    /// `GET /api/v1/kiosks/{id}/config`.
+    pub async fn fetch_config(&self) -> Result<KioskConfig, SyncError> {
+        let path = format!("/api/v1/kiosks/{}/config", self.kiosk_id);
+        let config: KioskConfig = self
+            .send_json(self.signed(reqwest::Method::GET, &path, Vec::new()))
+            .await?;
+        if config.kiosk_id != self.kiosk_id {
+            return Err(SyncError::Decode(
+                "configuration is for another kiosk".into(),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// Refreshes configuration and roster every `every` while the collector
+/// answers; keeps the cached one otherwise.
+pub async fn refresh_config_forever(client: CollectorClient, store: Arc<Store>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match client.fetch_config().await {
+            Ok(config) => {
+                let applied = store
+                    .exec(move |tx| {
+                        let changed = tx.state.config.raw != config;
+                        if changed {
+                            tx.set_config(config);
+                        }
+                        Ok(changed)
+                    })
+                    .await;
+                match applied {
+                    Ok(true) => {
+                        tracing::info!("configuration and roster updated from the collector")
+                    }
+                    Ok(false) => tracing::debug!("configuration unchanged"),
+                    Err(e) => tracing::error!(error = %e, "could not save the new configuration"),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "configuration refresh failed; keeping the cached one")
+            }
+        }
+    }
+}
+
+/// Ends expired sessions and forgets old tickets from memory, every minute.
+pub async fn housekeeping_forever(store: Arc<Store>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let r = store
+            .exec(|tx| {
+                tx.expire_sessions();
+                let today = tx.state.config.office().tz.day_of(tx.now);
+                tx.state.forget_old(today);
+                Ok(())
+            })
+            .await;
+        if let Err(e) = r {
+            tracing::error!(error = %e, "housekeeping failed");
+        }
+    }
+}
