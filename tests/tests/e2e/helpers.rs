@@ -1,0 +1,428 @@
+//! Spawning real servers for tests: `spawn_collector()` and `spawn_kiosk()`
+//! run in-process on 127.0.0.1 port 0 with a fresh temporary directory;
+//! `KioskProcess` runs the real kiosk binary for tests that kill -9 it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::wire::{
+    Completed, Dashboard, KioskCreated, NewTicket, OfficeSpec, RosterImport, RosterRow,
+    SessionCreated, SignIn, TicketView,
+};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use e2e::demo_data;
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("layanan-e2e-")
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// An HTTP client for tests (no proxies, short timeouts).
+pub fn client() -> Client {
+    kiosk::startup::install_crypto();
+    Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+#[allow(dead_code)]
+/// Polls `check` until it returns `Some`, or panics after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Reads a JSON body, with the body in the panic message if it does not parse.
+pub async fn json<T: DeserializeOwned>(res: Response) -> T {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("HTTP {status}: {e}: {text}"))
+}
+
+/// A collector running in this process.
+pub struct TestCollector {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its admin token.
+    pub admin_token: String,
+    /// Client.
+    pub http: Client,
+    /// Its data directory.
+    pub _dir: TempDir,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a collector on 127.0.0.1 port 0 with a fresh directory.
+pub async fn spawn_collector() -> TestCollector {
+    let dir = temp_dir();
+    let admin_token = "test-admin-token-0123456789".to_owned();
+    let mut settings = collector::settings::Settings::new(dir.path().join("collector"));
+    settings.listen = "127.0.0.1:0".into();
+    settings.admin_token = Some(admin_token.clone());
+    let app = collector::startup::Application::build(settings)
+        .await
+        .expect("collector builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    TestCollector {
+        base,
+        admin_token,
+        http: client(),
+        _dir: dir,
+        server,
+    }
+}
+
+impl TestCollector {
+    /// A request with the admin token.
+    pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.admin_token)
+    }
+
+    /// `PUT /api/v1/offices/{id}`.
+    pub async fn put_office(&self, id: &str, spec: &OfficeSpec) -> Response {
+        self.admin(Method::PUT, &format!("/api/v1/offices/{id}"))
+            .json(spec)
+            .send()
+            .await
+            .expect("put office")
+    }
+
+    /// `POST /api/v1/kiosks`, expecting 201.
+    pub async fn create_kiosk(&self, office_id: &str) -> KioskCreated {
+        let res = self
+            .admin(Method::POST, "/api/v1/kiosks")
+            .json(&serde_json::json!({ "office_id": office_id }))
+            .send()
+            .await
+            .expect("create kiosk");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        json(res).await
+    }
+
+    /// `PUT /api/v1/roster` as JSON, expecting 200.
+    pub async fn put_roster(&self, rows: &[RosterRow]) -> RosterImport {
+        let res = self
+            .admin(Method::PUT, "/api/v1/roster")
+            .json(rows)
+            .send()
+            .await
+            .expect("roster");
+        assert_eq!(res.status(), StatusCode::OK);
+        json(res).await
+    }
+
+    /// Stops the server (the directory stays until dropped).
+    pub fn stop(&self) {
+        self.server.abort();
+    }
+}
+
+impl Drop for TestCollector {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The standard test office: the demo's Sawahlunto (WIB), two counters.
+pub const OFFICE: &str = "sawahlunto";
+/// An ASN of the test office: NIP and PIN.
+pub const ASN1: (&str, &str) = ("198204102008012005", "4711");
+/// A second ASN of the test office.
+pub const ASN2: (&str, &str) = ("199106232019031007", "5822");
+
+/// Provisions a demo office (office, its roster, one kiosk) at `collector`.
+pub async fn provision(collector: &TestCollector, office_id: &str) -> KioskCreated {
+    let office = demo_data::offices()
+        .into_iter()
+        .find(|o| o.id == office_id)
+        .expect("demo office");
+    let res = collector.put_office(office.id, &office.spec).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let rows: Vec<RosterRow> = demo_data::roster()
+        .into_iter()
+        .filter(|r| r.office_id == office_id)
+        .collect();
+    let imported = collector.put_roster(&rows).await;
+    assert!(imported.rejected.is_empty(), "{:?}", imported.rejected);
+    collector.create_kiosk(office.id).await
+}
+
+/// A kiosk running in this process.
+pub struct TestKiosk {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Client.
+    pub http: Client,
+    /// Its id and key.
+    pub creds: KioskCreated,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Kiosk settings for tests: port 0 and a fast configuration refresh.
+pub fn kiosk_settings(collector_base: &str, creds: &KioskCreated, data: &Path) -> kiosk::Settings {
+    let mut s = kiosk::Settings::new(
+        data.to_path_buf(),
+        collector_base.to_owned(),
+        creds.kiosk_id,
+        creds.key.clone(),
+    );
+    s.listen = "127.0.0.1:0".into();
+    s.startup_fetch_timeout = Duration::from_secs(5);
+    s
+}
+
+/// Starts a kiosk in-process.
+pub async fn spawn_kiosk(settings: kiosk::Settings, creds: KioskCreated) -> TestKiosk {
+    let app = kiosk::Application::build(settings)
+        .await
+        .expect("kiosk builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    TestKiosk {
+        base,
+        http: client(),
+        creds,
+        server,
+    }
+}
+
+/// A collector with the test office provisioned and its kiosk running.
+pub struct Office {
+    /// The collector.
+    pub collector: TestCollector,
+    /// The kiosk.
+    pub kiosk: TestKiosk,
+    /// The kiosk's data directory.
+    pub _kiosk_dir: TempDir,
+}
+
+/// Collector + provisioned office + kiosk, all fresh.
+pub async fn office() -> Office {
+    let collector = spawn_collector().await;
+    let creds = provision(&collector, OFFICE).await;
+    let kiosk_dir = temp_dir();
+    let kiosk = spawn_kiosk(
+        kiosk_settings(&collector.base, &creds, kiosk_dir.path()),
+        creds,
+    )
+    .await;
+    Office {
+        collector,
+        kiosk,
+        _kiosk_dir: kiosk_dir,
+    }
+}
+
+impl Drop for TestKiosk {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Request helpers shared by in-process kiosks and kiosk processes.
+pub trait KioskApi {
+    /// Base URL.
+    fn base(&self) -> &str;
+    /// Client.
+    fn http(&self) -> &Client;
+
+    /// A request to the kiosk.
+    fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http()
+            .request(method, format!("{}{path}", self.base()))
+    }
+
+    /// `POST /api/tickets`, expecting 201.
+    async fn take_ticket(&self, service: &str) -> TicketView {
+        let res = self
+            .req(Method::POST, "/api/tickets")
+            .json(&NewTicket {
+                service: service.into(),
+            })
+            .send()
+            .await
+            .expect("take ticket");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        json(res).await
+    }
+
+    /// `POST /api/counters/{c}/session`, expecting 200; the session token.
+    async fn sign_in(&self, counter: &str, (nip, pin): (&str, &str)) -> String {
+        let res = self.sign_in_raw(counter, nip, pin).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        json::<SessionCreated>(res).await.session
+    }
+
+    /// `POST /api/counters/{c}/session`, any answer.
+    async fn sign_in_raw(&self, counter: &str, nip: &str, pin: &str) -> Response {
+        self.req(Method::POST, &format!("/api/counters/{counter}/session"))
+            .json(&SignIn {
+                nip: nip.into(),
+                pin: pin.into(),
+            })
+            .send()
+            .await
+            .expect("sign in")
+    }
+
+    /// `POST /api/counters/{c}/next`, expecting a ticket.
+    async fn call_next(&self, counter: &str, session: &str) -> TicketView {
+        let res = self
+            .req(Method::POST, &format!("/api/counters/{counter}/next"))
+            .bearer_auth(session)
+            .send()
+            .await
+            .expect("next");
+        assert_eq!(res.status(), StatusCode::OK);
+        json(res).await
+    }
+
+    /// `POST /api/tickets/{id}/complete`, expecting 200.
+    async fn complete(&self, ticket: &TicketView, session: &str) -> Completed {
+        let res = self
+            .req(
+                Method::POST,
+                &format!("/api/tickets/{}/complete", ticket.ticket_id),
+            )
+            .bearer_auth(session)
+            .send()
+            .await
+            .expect("complete");
+        assert_eq!(res.status(), StatusCode::OK);
+        json(res).await
+    }
+
+    /// `POST /api/ratings` with any JSON body.
+    async fn rate<B: Serialize + Sync>(&self, body: &B) -> Response {
+        self.req(Method::POST, "/api/ratings")
+            .json(body)
+            .send()
+            .await
+            .expect("rate")
+    }
+
+    /// `GET /api/dashboard`.
+    async fn dashboard(&self) -> Dashboard {
+        json(
+            self.req(Method::GET, "/api/dashboard")
+                .send()
+                .await
+                .expect("dashboard"),
+        )
+        .await
+    }
+}
+
+impl KioskApi for TestKiosk {
+    fn base(&self) -> &str {
+        &self.base
+    }
+    fn http(&self) -> &Client {
+        &self.http
+    }
+}
+
+/// Path of a binary built from this crate (`e2e-kiosk`, `e2e-collector`).
+pub fn bin_path(name: &str) -> PathBuf {
+    match name {
+        "e2e-kiosk" => PathBuf::from(env!("CARGO_BIN_EXE_e2e-kiosk")),
+        "e2e-collector" => PathBuf::from(env!("CARGO_BIN_EXE_e2e-collector")),
+        other => panic!("unknown binary {other}"),
+    }
+}
+
+/// The real kiosk binary, as a child process (for kill -9).
+pub struct KioskProcess {
+    /// Base URL.
+    pub base: String,
+    /// Client.
+    pub http: Client,
+    child: tokio::process::Child,
+}
+
+impl KioskProcess {
+    /// Starts `kiosk serve` on port 0 and waits until it listens.
+    pub async fn start(
+        collector_base: &str,
+        creds: &KioskCreated,
+        data: &Path,
+        extra: &[&str],
+    ) -> KioskProcess {
+        let mut child = tokio::process::Command::new(bin_path("e2e-kiosk"))
+            .arg("serve")
+            .args(["--data", &data.display().to_string()])
+            .args(["--listen", "127.0.0.1:0", "--collector", collector_base])
+            .args(["--kiosk-id", &creds.kiosk_id.to_string()])
+            .args(extra)
+            .env("KIOSK_KEY", &creds.key)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("kiosk process starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(p) = line.strip_prefix("kiosk listening on port ") {
+                    return p.trim().parse::<u16>().expect("port");
+                }
+            }
+            panic!("kiosk process exited before listening");
+        })
+        .await
+        .expect("kiosk process listens within 60 s");
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        KioskProcess {
+            base: format!("http://127.0.0.1:{port}"),
+            http: client(),
+            child,
+        }
+    }
+
+    /// SIGKILL, and wait for the process to be gone.
+    pub async fn kill9(mut self) {
+        self.child.start_kill().expect("kill -9");
+        self.child.wait().await.expect("wait");
+    }
+}
+
+impl KioskApi for KioskProcess {
+    fn base(&self) -> &str {
+        &self.base
+    }
+    fn http(&self) -> &Client {
+        &self.http
+    }
+}

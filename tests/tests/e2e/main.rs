@@ -1,0 +1,11 @@
+//! End-to-end tests: one binary, real servers on 127.0.0.1 port 0, temporary
+//! redb files, real processes where a test kills one.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod qr_decode;
+
+mod bad_input;
+mod crash;
+mod provisioning;
+mod visit;
