@@ -1,1 +1,37 @@
-//! placeholder during bootstrap
+//! The collector: the central server of the citizen-feedback system.
+//!
+//! It holds the registry (offices, kiosks and their keys, the ASN roster with
+//! argon2 PIN hashes, HR and office-head tokens), serves each kiosk its
+//! configuration over signed requests, and (in later parts) applies kiosks'
+//! event batches exactly once, takes QR ratings from citizens' phones and
+//! serves HR reports from rollups.
+//!
+//! Map:
+//! - [`cli`]: the command line and `main`; [`settings`]: what it configures.
+//! - [`startup`]: [`startup::Application`] builds the server (binds the port,
+//!   settles the admin token) and runs it; [`startup::AppState`] is what
+//!   handlers share.
+//! - [`routes`]: every route, registered in [`routes::configure`], one module
+//!   per area, each with its error enum converting into [`httpkit::ApiError`].
+//! - [`store`]: the only module that knows redb.
+//! - [`auth`]: secrets, hashes, and the admin-token extractor.
+//! - [`roster`]: roster CSV/JSON parsing, validation and PIN hashing.
+//!
+//! Architecture invariants: redb is touched only in [`store`], and only on
+//! the blocking pool; secrets are stored hashed (tokens: SHA-256, PINs:
+//! argon2) except kiosk keys, which the collector needs in plain to verify
+//! HMACs; the collector never depends on the kiosk crate.
+
+pub mod auth;
+pub mod cli;
+pub mod roster;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod store;
+
+#[cfg(test)]
+mod test_support;
+
+pub use settings::Settings;
+pub use startup::{AppState, Application};

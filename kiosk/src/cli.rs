@@ -86,10 +86,10 @@ fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
     Ok(s)
 }
 
-/// Starts logging to stderr (RUST_LOG overrides the `info` default).
-pub fn init_logging() {
+/// Starts logging to stderr at `default` level (RUST_LOG overrides it).
+pub fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -99,7 +99,7 @@ pub fn init_logging() {
 /// The `kiosk` program.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging("info");
     let Command::Serve(args) = cli.command;
     let result = settings(args).and_then(|s| {
         let rt = tokio::runtime::Builder::new_multi_thread()

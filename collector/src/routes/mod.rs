@@ -1,0 +1,56 @@
+//! Every route of the collector, registered in one place ([`configure`]);
+//! one module per area. Handlers return `Result<_, ApiError>`; each area's
+//! error enum converts into [`ApiError`], which picks status and message.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, Resource, web};
+use httpkit::{ApiError, BodyLimit};
+use shared::Msg;
+
+pub mod admin;
+pub mod health;
+pub mod kiosks;
+
+/// Roster imports may be large (API.md: 10 MiB); other bodies keep httpkit's
+/// 64 KiB default.
+pub const ROSTER_BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // A path segment that does not decode is an address that does not exist.
+    cfg.app_data(web::PathConfig::default().error_handler(|_, _| {
+        ApiError::not_found(Msg::new(
+            "Alamat ini tidak ada. Periksa kembali alamatnya.",
+            "There is nothing at this address. Check the address.",
+        ))
+        .into()
+    }));
+    cfg.service(resource("/healthz").route(web::get().to(health::healthz)))
+        .service(resource("/metrics").route(web::get().to(health::metrics)))
+        .service(resource("/api/v1/offices/{office_id}").route(web::put().to(admin::put_office)))
+        .service(resource("/api/v1/kiosks").route(web::post().to(admin::create_kiosk)))
+        .service(resource("/api/v1/kiosks/{kiosk_id}/config").route(web::get().to(kiosks::config)))
+        .service(
+            resource("/api/v1/roster")
+                .app_data(BodyLimit(ROSTER_BODY_LIMIT))
+                .route(web::put().to(admin::put_roster)),
+        )
+        .service(resource("/api/v1/tokens").route(web::post().to(admin::create_token)));
+}
+
+/// A resource that answers a JSON 405 to methods it does not take (actix's
+/// default is an empty body, and API.md wants every error in JSON).
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        Msg::new(
+            "Alamat ini tidak menerima metode ini; lihat API.md",
+            "This address does not take this method; see API.md",
+        ),
+    ))
+}

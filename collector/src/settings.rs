@@ -1,0 +1,52 @@
+//! What the operator chooses when starting the collector. The command line
+//! ([`crate::cli`]) fills a [`Settings`]; tests build one directly.
+
+use std::path::PathBuf;
+
+/// Where the data lives, where to listen, and what to tell kiosks.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Directory for the redb file (`collector.redb`) and the generated
+    /// `admin-token` file. Created when missing.
+    pub data_dir: PathBuf,
+    /// Address to listen on, e.g. `127.0.0.1:8080`; port 0 picks a free port
+    /// (tests do this and ask [`crate::startup::Application::port`]).
+    pub listen: String,
+    /// The admin bearer token. When `None`, the one stored earlier is kept, or
+    /// one is generated on first start.
+    pub admin_token: Option<String>,
+    /// How citizens' phones and kiosks reach this server: the base of every
+    /// rating URL. `None` means `http://{the bound address}`, which only fits a
+    /// laptop or a test.
+    pub public_url: Option<String>,
+    /// How long a QR rating token stays valid, in seconds (sent to kiosks).
+    pub qr_expiry_s: u64,
+}
+
+/// The default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./data/collector";
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default QR token lifetime: 24 hours (DESIGN.md, anti-abuse).
+pub const DEFAULT_QR_EXPIRY_S: u64 = 86_400;
+
+impl Settings {
+    /// Settings with every default except the data directory: listening on
+    /// [`DEFAULT_LISTEN`], no admin token given, the public URL derived from
+    /// the bound address, QR tokens valid for [`DEFAULT_QR_EXPIRY_S`].
+    pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings {
+            data_dir: data_dir.into(),
+            listen: DEFAULT_LISTEN.to_owned(),
+            admin_token: None,
+            public_url: None,
+            qr_expiry_s: DEFAULT_QR_EXPIRY_S,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings::new(DEFAULT_DATA_DIR)
+    }
+}

@@ -1,0 +1,766 @@
+//! The collector's database: one redb file holding the registry (offices,
+//! kiosks and their keys, the ASN roster, bearer tokens). Batches, QR ratings
+//! and rollups will get their own tables here.
+//!
+//! Everything redb is hidden behind [`Store`]. Its methods are `async` and run
+//! each redb call on tokio's blocking pool, because redb is synchronous and a
+//! durable commit waits for the disk: on an async worker thread it would stall
+//! every other request that thread serves. Each logical change is one write
+//! transaction, so a failure half way leaves nothing behind.
+//!
+//! Records are stored as JSON: the registry is small and changes rarely, and
+//! JSON lets later versions add fields with `#[serde(default)]`. Keys are
+//! chosen so that every question the routes ask is a point lookup or one
+//! contiguous range (the roster is keyed by office, then NIP).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use shared::wire::RosterEntry;
+use shared::{KioskId, Nip, Office, OfficeId};
+
+/// Small values: the schema version and the admin token's hash.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Counters kept up to date in the same transaction as the change they count,
+/// so `/metrics` never scans (`roster_active`).
+const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("counts");
+/// Office id -> [`Office`] (JSON).
+const OFFICES: TableDefinition<&str, &[u8]> = TableDefinition::new("offices");
+/// Kiosk id (UUID v7 as u128, so new kiosks append) -> [`KioskRecord`] (JSON).
+const KIOSKS: TableDefinition<u128, &[u8]> = TableDefinition::new("kiosks");
+/// (office id, NIP) -> [`StaffRecord`] (JSON). Keyed by office first so that a
+/// kiosk's configuration reads one office's rows as one range.
+const ROSTER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("roster");
+/// NIP -> office id: finds an ASN's row when an import moves them to another
+/// office, and answers "where does this NIP work" without a scan.
+const ROSTER_BY_NIP: TableDefinition<&str, &str> = TableDefinition::new("roster_by_nip");
+/// SHA-256 of an HR or head token -> [`Role`] (JSON). The token itself is
+/// never stored.
+const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
+
+const META_SCHEMA: &str = "schema_version";
+const META_ADMIN_TOKEN: &str = "admin_token_sha256";
+const COUNT_ROSTER_ACTIVE: &str = "roster_active";
+
+/// The layout version written into new files, for future migrations.
+const SCHEMA_VERSION: u32 = 1;
+
+/// Why the store failed. Apart from [`StoreError::UnknownOffice`] these are
+/// server faults (5xx), not the caller's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// redb failed (disk, corruption, lock).
+    #[error("database error: {0}")]
+    Db(#[from] redb::Error),
+    /// A stored record does not decode: the file was written by an
+    /// incompatible version or is damaged.
+    #[error("a stored {what} record is unreadable: {detail}")]
+    Corrupt {
+        /// The kind of record.
+        what: &'static str,
+        /// The decoder's account.
+        detail: String,
+    },
+    /// A change refers to an office that does not exist; nothing was written.
+    #[error("office {0} does not exist")]
+    UnknownOffice(OfficeId),
+    /// The blocking task running the redb call panicked or was cancelled.
+    #[error("the storage task failed: {0}")]
+    Task(String),
+}
+
+macro_rules! redb_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> StoreError {
+                StoreError::Db(e.into())
+            }
+        }
+    )*};
+}
+redb_error_from!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// A kiosk: its office and the key it signs with. The key is kept in plain
+/// because the collector must compute the same HMAC to verify a signature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KioskRecord {
+    /// Its id.
+    pub kiosk_id: KioskId,
+    /// The office it serves.
+    pub office_id: OfficeId,
+    /// The shared HMAC key (the text given to the kiosk as `--kiosk-key`).
+    pub key: String,
+    /// When it was registered.
+    pub created_at: Timestamp,
+}
+
+/// An ASN's roster row as stored (the NIP and office are the key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffRecord {
+    /// Full name.
+    pub name: String,
+    /// Argon2 PHC string of the PIN; the PIN itself is never stored.
+    pub pin_hash: String,
+    /// Whether the ASN may sign in.
+    pub active: bool,
+    /// When this row was last imported.
+    pub updated_at: Timestamp,
+}
+
+/// A validated roster row with its PIN already hashed, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffRow {
+    /// NIP.
+    pub nip: Nip,
+    /// Office.
+    pub office_id: OfficeId,
+    /// Full name.
+    pub name: String,
+    /// Argon2 PHC string of the PIN.
+    pub pin_hash: String,
+    /// Whether the ASN may sign in.
+    pub active: bool,
+}
+
+/// What an HR or head token may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Role {
+    /// Central HR: every office.
+    Hr,
+    /// An office head: that office only.
+    Head {
+        /// The office.
+        office_id: OfficeId,
+    },
+}
+
+/// Sizes of the registry, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Offices defined.
+    pub offices: u64,
+    /// Kiosks registered.
+    pub kiosks: u64,
+    /// Roster rows that may sign in.
+    pub roster_active: u64,
+}
+
+/// The collector's database. Cheap to clone (one shared handle).
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    // Serialising our own plain structs to JSON cannot fail; map it anyway
+    // rather than panic.
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        what: "new",
+        detail: e.to_string(),
+    })
+}
+
+fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+/// Runs `f` in one write transaction and commits it; an error drops the
+/// transaction, which aborts it, so nothing of a failed change is kept.
+fn write<T>(
+    db: &Database,
+    f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let txn = db.begin_write()?;
+    let out = f(&txn)?;
+    txn.commit()?;
+    Ok(out)
+}
+
+fn hash_from_bytes(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    <[u8; 32]>::try_from(bytes).map_err(|_| StoreError::Corrupt {
+        what: "admin token hash",
+        detail: format!("{} bytes instead of 32", bytes.len()),
+    })
+}
+
+impl Store {
+    /// Opens the database file, creating it and its tables when missing.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_owned();
+        tokio::task::spawn_blocking(move || Store::open_blocking(&path))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    fn open_blocking(path: &Path) -> Result<Store, StoreError> {
+        let db = Database::create(path)?;
+        // Create every table up front so that read transactions never meet a
+        // missing table (redb reports that as an error, not as empty).
+        write(&db, |txn| {
+            let mut meta = txn.open_table(META)?;
+            if meta.get(META_SCHEMA)?.is_none() {
+                meta.insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes().as_slice())?;
+            }
+            txn.open_table(COUNTS)?;
+            txn.open_table(OFFICES)?;
+            txn.open_table(KIOSKS)?;
+            txn.open_table(ROSTER)?;
+            txn.open_table(ROSTER_BY_NIP)?;
+            txn.open_table(TOKENS)?;
+            Ok(())
+        })?;
+        Ok(Store { db: Arc::new(db) })
+    }
+
+    /// Runs a blocking redb closure on the blocking pool.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Whether the database answers: a read transaction opens and a table
+    /// reads (`/healthz`).
+    pub async fn check(&self) -> Result<(), StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read()?;
+            txn.open_table(META)?.get(META_SCHEMA)?;
+            Ok(())
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ admin token
+
+    /// The SHA-256 of the admin token, when one was stored.
+    pub async fn admin_token_hash(&self) -> Result<Option<[u8; 32]>, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read()?;
+            let meta = txn.open_table(META)?;
+            let hash = meta.get(META_ADMIN_TOKEN)?;
+            hash.map(|h| hash_from_bytes(h.value())).transpose()
+        })
+        .await
+    }
+
+    /// Stores the SHA-256 of the admin token, replacing any earlier one.
+    pub async fn set_admin_token_hash(&self, hash: [u8; 32]) -> Result<(), StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                txn.open_table(META)?
+                    .insert(META_ADMIN_TOKEN, hash.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ offices
+
+    /// Adds or replaces an office. Returns `true` when it is new.
+    pub async fn put_office(&self, office: Office) -> Result<bool, StoreError> {
+        self.run(move |db| {
+            let bytes = encode(&office)?;
+            write(db, |txn| {
+                let mut offices = txn.open_table(OFFICES)?;
+                let old = offices.insert(office.id.as_str(), bytes.as_slice())?;
+                Ok(old.is_none())
+            })
+        })
+        .await
+    }
+
+    /// An office by id.
+    pub async fn office(&self, id: OfficeId) -> Result<Option<Office>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let offices = txn.open_table(OFFICES)?;
+            let found = offices.get(id.as_str())?;
+            found.map(|v| decode("office", v.value())).transpose()
+        })
+        .await
+    }
+
+    /// The ids of all offices (a few thousand at most: offices are units of
+    /// service, not people).
+    pub async fn office_ids(&self) -> Result<BTreeSet<OfficeId>, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read()?;
+            let offices = txn.open_table(OFFICES)?;
+            let mut ids = BTreeSet::new();
+            for entry in offices.iter()? {
+                let (k, _) = entry?;
+                let id = OfficeId::parse(k.value()).map_err(|e| StoreError::Corrupt {
+                    what: "office id",
+                    detail: e.to_string(),
+                })?;
+                ids.insert(id);
+            }
+            Ok(ids)
+        })
+        .await
+    }
+
+    /// An office with its roster (sorted by NIP), read in one transaction so
+    /// the two agree. Reads only that office's rows.
+    pub async fn office_with_roster(
+        &self,
+        id: OfficeId,
+    ) -> Result<Option<(Office, Vec<RosterEntry>)>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let offices = txn.open_table(OFFICES)?;
+            let Some(office) = offices.get(id.as_str())? else {
+                return Ok(None);
+            };
+            let office: Office = decode("office", office.value())?;
+            let roster_table = txn.open_table(ROSTER)?;
+            let mut roster = Vec::new();
+            for entry in roster_table.range((id.as_str(), "")..)? {
+                let (k, v) = entry?;
+                let (office_id, nip) = k.value();
+                if office_id != id.as_str() {
+                    break;
+                }
+                let nip = Nip::try_from(nip.to_owned()).map_err(|e| StoreError::Corrupt {
+                    what: "roster NIP",
+                    detail: e.to_string(),
+                })?;
+                let staff: StaffRecord = decode("roster", v.value())?;
+                roster.push(RosterEntry {
+                    nip,
+                    name: staff.name,
+                    pin_hash: staff.pin_hash,
+                    active: staff.active,
+                });
+            }
+            Ok(Some((office, roster)))
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ kiosks
+
+    /// Registers a kiosk. Fails with [`StoreError::UnknownOffice`] (writing
+    /// nothing) when its office does not exist.
+    pub async fn insert_kiosk(&self, kiosk: KioskRecord) -> Result<(), StoreError> {
+        self.run(move |db| {
+            let bytes = encode(&kiosk)?;
+            write(db, |txn| {
+                if txn
+                    .open_table(OFFICES)?
+                    .get(kiosk.office_id.as_str())?
+                    .is_none()
+                {
+                    return Err(StoreError::UnknownOffice(kiosk.office_id.clone()));
+                }
+                txn.open_table(KIOSKS)?
+                    .insert(kiosk.kiosk_id.as_u128(), bytes.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// A kiosk by id.
+    pub async fn kiosk(&self, id: KioskId) -> Result<Option<KioskRecord>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let kiosks = txn.open_table(KIOSKS)?;
+            let found = kiosks.get(id.as_u128())?;
+            found.map(|v| decode("kiosk", v.value())).transpose()
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ roster
+
+    /// Adds or updates roster rows by NIP, all in one write transaction. A
+    /// NIP listed under another office moves to the new one; rows not given
+    /// are left alone. Returns the number of rows written. Fails with
+    /// [`StoreError::UnknownOffice`] (writing nothing) when a row's office
+    /// does not exist.
+    pub async fn import_roster(&self, rows: Vec<StaffRow>) -> Result<u64, StoreError> {
+        let now = Timestamp::now();
+        self.run(move |db| write(db, |txn| import_rows(txn, &rows, now)))
+            .await
+    }
+
+    /// An ASN's office and roster row, by NIP.
+    pub async fn staff(&self, nip: Nip) -> Result<Option<(OfficeId, StaffRecord)>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let by_nip = txn.open_table(ROSTER_BY_NIP)?;
+            let Some(office) = by_nip.get(nip.as_str())? else {
+                return Ok(None);
+            };
+            let office = office.value().to_owned();
+            let roster = txn.open_table(ROSTER)?;
+            let Some(row) = roster.get((office.as_str(), nip.as_str()))? else {
+                return Ok(None);
+            };
+            let staff: StaffRecord = decode("roster", row.value())?;
+            let office = OfficeId::parse(&office).map_err(|e| StoreError::Corrupt {
+                what: "roster office id",
+                detail: e.to_string(),
+            })?;
+            Ok(Some((office, staff)))
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ tokens
+
+    /// Stores an HR or head token by its SHA-256. Fails with
+    /// [`StoreError::UnknownOffice`] (writing nothing) for a head token of an
+    /// office that does not exist.
+    pub async fn insert_token(&self, hash: [u8; 32], role: Role) -> Result<(), StoreError> {
+        self.run(move |db| {
+            let bytes = encode(&role)?;
+            write(db, |txn| {
+                if let Role::Head { office_id } = &role
+                    && txn.open_table(OFFICES)?.get(office_id.as_str())?.is_none()
+                {
+                    return Err(StoreError::UnknownOffice(office_id.clone()));
+                }
+                txn.open_table(TOKENS)?
+                    .insert(hash.as_slice(), bytes.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The role of the token whose SHA-256 is `hash`, if it was issued. Report
+    /// routes authenticate HR and office heads with this.
+    pub async fn token_role(&self, hash: [u8; 32]) -> Result<Option<Role>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let tokens = txn.open_table(TOKENS)?;
+            let found = tokens.get(hash.as_slice())?;
+            found.map(|v| decode("token", v.value())).transpose()
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ metrics
+
+    /// Sizes of the registry, without scanning (table lengths and counters).
+    pub async fn counts(&self) -> Result<Counts, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read()?;
+            let roster_active = txn
+                .open_table(COUNTS)?
+                .get(COUNT_ROSTER_ACTIVE)?
+                .map(|v| v.value())
+                .unwrap_or(0);
+            Ok(Counts {
+                offices: txn.open_table(OFFICES)?.len()?,
+                kiosks: txn.open_table(KIOSKS)?.len()?,
+                roster_active,
+            })
+        })
+        .await
+    }
+}
+
+/// The body of [`Store::import_roster`], inside its write transaction.
+fn import_rows(
+    txn: &WriteTransaction,
+    rows: &[StaffRow],
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let offices = txn.open_table(OFFICES)?;
+    let mut roster = txn.open_table(ROSTER)?;
+    let mut by_nip = txn.open_table(ROSTER_BY_NIP)?;
+    let mut counts = txn.open_table(COUNTS)?;
+    let mut active = counts
+        .get(COUNT_ROSTER_ACTIVE)?
+        .map(|v| v.value())
+        .unwrap_or(0);
+    let mut known_offices = BTreeSet::new();
+    for row in rows {
+        if !known_offices.contains(&row.office_id) {
+            if offices.get(row.office_id.as_str())?.is_none() {
+                return Err(StoreError::UnknownOffice(row.office_id.clone()));
+            }
+            known_offices.insert(row.office_id.clone());
+        }
+        let nip = row.nip.as_str();
+        let previous_office = by_nip.get(nip)?.map(|v| v.value().to_owned());
+        if let Some(previous_office) = previous_office {
+            // Remove the old row wherever it was, so an ASN moved to another
+            // office is listed there only.
+            let old = roster.remove((previous_office.as_str(), nip))?;
+            if let Some(old) = old {
+                let old: StaffRecord = decode("roster", old.value())?;
+                if old.active {
+                    active = active.saturating_sub(1);
+                }
+            }
+        }
+        let record = StaffRecord {
+            name: row.name.clone(),
+            pin_hash: row.pin_hash.clone(),
+            active: row.active,
+            updated_at: now,
+        };
+        roster.insert((row.office_id.as_str(), nip), encode(&record)?.as_slice())?;
+        by_nip.insert(nip, row.office_id.as_str())?;
+        if row.active {
+            active += 1;
+        }
+    }
+    counts.insert(COUNT_ROSTER_ACTIVE, active)?;
+    Ok(rows.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::wire::{CounterSpec, OfficeSpec, ServiceSpec};
+
+    /// A store in its own temporary directory (kept alive by the guard).
+    async fn temp_store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("collector.redb"))
+            .await
+            .unwrap();
+        (store, dir)
+    }
+
+    fn office(id: &str) -> Office {
+        let spec = OfficeSpec {
+            name: format!("Kantor {id}"),
+            tz: "Asia/Makassar".into(),
+            services: vec![ServiceSpec {
+                code: "ktp".into(),
+                name: "KTP-el".into(),
+                prefix: "A".into(),
+                target_minutes: 30,
+            }],
+            counters: vec![CounterSpec {
+                id: "L1".into(),
+                name: "Loket 1".into(),
+                services: vec!["ktp".into()],
+            }],
+        };
+        Office::parse(OfficeId::parse(id).unwrap(), spec).unwrap()
+    }
+
+    fn row(nip: &str, office: &str, active: bool) -> StaffRow {
+        StaffRow {
+            nip: Nip::parse(nip).unwrap(),
+            office_id: OfficeId::parse(office).unwrap(),
+            name: format!("ASN {nip}"),
+            pin_hash: "$argon2id$fake".into(),
+            active,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_office_is_stored_and_read_back_and_a_second_put_replaces_it() {
+        let (store, _dir) = temp_store().await;
+        assert!(store.put_office(office("kupang")).await.unwrap());
+        let mut renamed = office("kupang");
+        renamed.name = "Dukcapil Kupang".into();
+        assert!(!store.put_office(renamed.clone()).await.unwrap());
+        let back = store
+            .office(OfficeId::parse("kupang").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(back, Some(renamed));
+        assert_eq!(store.counts().await.unwrap().offices, 1);
+    }
+
+    #[tokio::test]
+    async fn a_kiosk_of_an_unknown_office_is_refused_and_nothing_is_written() {
+        let (store, _dir) = temp_store().await;
+        let kiosk = KioskRecord {
+            kiosk_id: KioskId(uuid::Uuid::now_v7()),
+            office_id: OfficeId::parse("nowhere").unwrap(),
+            key: "k".into(),
+            created_at: Timestamp::now(),
+        };
+        let err = store.insert_kiosk(kiosk.clone()).await.unwrap_err();
+        assert!(matches!(err, StoreError::UnknownOffice(_)));
+        assert_eq!(store.kiosk(kiosk.kiosk_id).await.unwrap(), None);
+        assert_eq!(store.counts().await.unwrap().kiosks, 0);
+    }
+
+    #[tokio::test]
+    async fn a_roster_row_moved_to_another_office_leaves_the_old_office() {
+        let (store, _dir) = temp_store().await;
+        store.put_office(office("alak")).await.unwrap();
+        store.put_office(office("walesi")).await.unwrap();
+        let nip = "196608011988031001";
+        store
+            .import_roster(vec![
+                row(nip, "alak", true),
+                row("198503122021212004", "alak", true),
+            ])
+            .await
+            .unwrap();
+        store
+            .import_roster(vec![row(nip, "walesi", true)])
+            .await
+            .unwrap();
+
+        let alak = store
+            .office_with_roster(OfficeId::parse("alak").unwrap())
+            .await
+            .unwrap();
+        let (_, alak_roster) = alak.unwrap();
+        assert_eq!(
+            alak_roster.len(),
+            1,
+            "the other ASN stays, the moved one leaves"
+        );
+        assert_eq!(alak_roster[0].nip.as_str(), "198503122021212004");
+        let walesi = store
+            .office_with_roster(OfficeId::parse("walesi").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(walesi.unwrap().1[0].nip.as_str(), nip);
+        let (office_id, _) = store
+            .staff(Nip::parse(nip).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(office_id.as_str(), "walesi");
+        assert_eq!(store.counts().await.unwrap().roster_active, 2);
+    }
+
+    #[tokio::test]
+    async fn deactivating_a_row_lowers_the_active_count_and_keeps_the_row() {
+        let (store, _dir) = temp_store().await;
+        store.put_office(office("alak")).await.unwrap();
+        let nip = "196608011988031001";
+        store
+            .import_roster(vec![row(nip, "alak", true)])
+            .await
+            .unwrap();
+        assert_eq!(store.counts().await.unwrap().roster_active, 1);
+        store
+            .import_roster(vec![row(nip, "alak", false)])
+            .await
+            .unwrap();
+        assert_eq!(store.counts().await.unwrap().roster_active, 0);
+        let (_, staff) = store
+            .staff(Nip::parse(nip).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!staff.active);
+    }
+
+    #[tokio::test]
+    async fn a_roster_import_with_an_unknown_office_writes_nothing() {
+        let (store, _dir) = temp_store().await;
+        store.put_office(office("alak")).await.unwrap();
+        let rows = vec![
+            row("196608011988031001", "alak", true),
+            row("198503122021212004", "x", true),
+        ];
+        assert!(matches!(
+            store.import_roster(rows).await.unwrap_err(),
+            StoreError::UnknownOffice(_)
+        ));
+        assert_eq!(
+            store
+                .staff(Nip::parse("196608011988031001").unwrap())
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.counts().await.unwrap().roster_active, 0);
+    }
+
+    #[tokio::test]
+    async fn the_roster_of_one_office_does_not_include_an_office_whose_id_extends_it() {
+        let (store, _dir) = temp_store().await;
+        store.put_office(office("a")).await.unwrap();
+        store.put_office(office("a-1")).await.unwrap();
+        store.put_office(office("b")).await.unwrap();
+        store
+            .import_roster(vec![
+                row("196608011988031001", "a", true),
+                row("198503122021212004", "a-1", true),
+                row("197202291998031001", "b", true),
+            ])
+            .await
+            .unwrap();
+        let (_, roster) = store
+            .office_with_roster(OfficeId::parse("a").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(roster.len(), 1);
+        assert_eq!(roster[0].nip.as_str(), "196608011988031001");
+    }
+
+    #[tokio::test]
+    async fn tokens_are_found_by_hash_and_head_tokens_need_a_known_office() {
+        let (store, _dir) = temp_store().await;
+        store.insert_token([1; 32], Role::Hr).await.unwrap();
+        assert_eq!(store.token_role([1; 32]).await.unwrap(), Some(Role::Hr));
+        assert_eq!(store.token_role([2; 32]).await.unwrap(), None);
+        let head = Role::Head {
+            office_id: OfficeId::parse("nowhere").unwrap(),
+        };
+        assert!(matches!(
+            store.insert_token([3; 32], head).await.unwrap_err(),
+            StoreError::UnknownOffice(_)
+        ));
+        assert_eq!(store.token_role([3; 32]).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn the_registry_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("collector.redb");
+        {
+            let store = Store::open(&path).await.unwrap();
+            store.put_office(office("alak")).await.unwrap();
+            store.set_admin_token_hash([7; 32]).await.unwrap();
+        }
+        let store = Store::open(&path).await.unwrap();
+        assert!(
+            store
+                .office(OfficeId::parse("alak").unwrap())
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(store.admin_token_hash().await.unwrap(), Some([7; 32]));
+        store.check().await.unwrap();
+    }
+}

@@ -1,0 +1,220 @@
+//! `demo`: the whole system on one machine with demo data. Starts a collector
+//! and one kiosk per demo office (five offices in WIB, WITA and WIT), all on
+//! embedded redb under `--data`, provisions them through the admin API, and
+//! prints every URL, token and PIN. Rerunnable: a second run reuses the data,
+//! kiosk keys and tokens kept in `DATA/demo.json`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use e2e::demo_data;
+use serde::{Deserialize, Serialize};
+use shared::wire::{KioskCreated, RosterImport, TokenCreated};
+
+#[derive(Parser)]
+#[command(about = "Run the collector and five demo office kiosks with demo data")]
+struct Args {
+    /// Directory for all demo data.
+    #[arg(long, default_value = "./data")]
+    data: PathBuf,
+    /// Collector port; the kiosks take the next five.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Serve the office LAN: listen on all interfaces and put this host (this
+    /// machine's LAN address, e.g. 192.168.1.20) in URLs and QR codes, so a
+    /// real phone can open them.
+    #[arg(long, value_name = "HOST")]
+    lan: Option<String>,
+}
+
+/// What a rerun must remember: plain tokens and kiosk keys (demo only; the
+/// servers themselves keep only hashes of tokens).
+#[derive(Default, Serialize, Deserialize)]
+struct DemoState {
+    admin_token: String,
+    hr_token: Option<String>,
+    head_tokens: BTreeMap<String, String>,
+    kiosks: BTreeMap<String, KioskCreated>,
+}
+
+fn random_hex() -> anyhow::Result<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex::encode(b))
+}
+
+async fn ok_json<T: serde::de::DeserializeOwned>(
+    res: reqwest::Response,
+    what: &str,
+) -> anyhow::Result<T> {
+    let status = res.status();
+    let text = res.text().await?;
+    if !status.is_success() {
+        bail!("{what}: HTTP {status}: {text}");
+    }
+    serde_json::from_str(&text).with_context(|| format!("{what}: {text}"))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    kiosk::startup::install_crypto();
+    std::fs::create_dir_all(&args.data)?;
+    let state_path = args.data.join("demo.json");
+    let mut state: DemoState = match std::fs::read_to_string(&state_path) {
+        Ok(s) => {
+            serde_json::from_str(&s).with_context(|| format!("reading {}", state_path.display()))?
+        }
+        Err(_) => DemoState {
+            admin_token: random_hex()?,
+            ..DemoState::default()
+        },
+    };
+    let (bind_host, url_host) = match &args.lan {
+        Some(h) => ("0.0.0.0".to_owned(), h.clone()),
+        None => ("127.0.0.1".to_owned(), "127.0.0.1".to_owned()),
+    };
+    let collector_url = format!("http://{url_host}:{}", args.port);
+
+    let mut cs = collector::settings::Settings::new(args.data.join("collector"));
+    cs.listen = format!("{bind_host}:{}", args.port);
+    cs.admin_token = Some(state.admin_token.clone());
+    cs.public_url = Some(collector_url.clone());
+    let collector_app = collector::startup::Application::build(cs)
+        .await
+        .with_context(|| format!("starting the collector on port {}", args.port))?;
+    let mut servers = vec![tokio::spawn(collector_app.run_until_stopped())];
+
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let local = format!("http://127.0.0.1:{}", args.port);
+    let admin = |m: reqwest::Method, path: &str| {
+        http.request(m, format!("{local}{path}"))
+            .bearer_auth(&state.admin_token)
+    };
+    for o in demo_data::offices() {
+        let res = admin(reqwest::Method::PUT, &format!("/api/v1/offices/{}", o.id))
+            .json(&o.spec)
+            .send()
+            .await?;
+        ok_json::<serde_json::Value>(res, "provisioning an office").await?;
+    }
+    let res = admin(reqwest::Method::PUT, "/api/v1/roster")
+        .json(&demo_data::roster())
+        .send()
+        .await?;
+    let import: RosterImport = ok_json(res, "importing the roster").await?;
+    if !import.rejected.is_empty() {
+        bail!("demo roster rejected rows: {:?}", import.rejected);
+    }
+    for o in demo_data::offices() {
+        if !state.kiosks.contains_key(o.id) {
+            let res = admin(reqwest::Method::POST, "/api/v1/kiosks")
+                .json(&serde_json::json!({"office_id": o.id}))
+                .send()
+                .await?;
+            state
+                .kiosks
+                .insert(o.id.to_owned(), ok_json(res, "creating a kiosk").await?);
+        }
+        if !state.head_tokens.contains_key(o.id) {
+            let res = admin(reqwest::Method::POST, "/api/v1/tokens")
+                .json(&serde_json::json!({"role": "head", "office_id": o.id}))
+                .send()
+                .await?;
+            let t: TokenCreated = ok_json(res, "creating a head token").await?;
+            state.head_tokens.insert(o.id.to_owned(), t.token);
+        }
+    }
+    if state.hr_token.is_none() {
+        let res = admin(reqwest::Method::POST, "/api/v1/tokens")
+            .json(&serde_json::json!({"role": "hr"}))
+            .send()
+            .await?;
+        state.hr_token = Some(
+            ok_json::<TokenCreated>(res, "creating the HR token")
+                .await?
+                .token,
+        );
+    }
+    std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+
+    let mut out = String::new();
+    use std::fmt::Write as _;
+    writeln!(out, "\n=== Layanan feedback demo ===")?;
+    writeln!(
+        out,
+        "Collector      {collector_url}   (admin token: {})",
+        state.admin_token
+    )?;
+    writeln!(
+        out,
+        "HR token       {}",
+        state.hr_token.as_deref().unwrap_or("")
+    )?;
+    for (i, o) in demo_data::offices().iter().enumerate() {
+        let creds = &state.kiosks[o.id];
+        let port = args.port + 1 + i as u16;
+        let mut ks = kiosk::Settings::new(
+            args.data.join(format!("kiosk-{}", o.id)),
+            local.clone(),
+            creds.kiosk_id,
+            creds.key.clone(),
+        );
+        ks.listen = format!("{bind_host}:{port}");
+        let kiosk_url = format!("http://{url_host}:{port}");
+        ks.public_url = Some(kiosk_url.clone());
+        let app = kiosk::Application::build(ks)
+            .await
+            .with_context(|| format!("starting the kiosk of {} on port {port}", o.id))?;
+        servers.push(tokio::spawn(app.run_until_stopped()));
+        writeln!(out, "\n{} ({}, {})", o.spec.name, o.id, o.spec.tz)?;
+        writeln!(out, "  kiosk          {kiosk_url}")?;
+        writeln!(out, "  dashboard API  {kiosk_url}/api/dashboard")?;
+        for c in &o.spec.counters {
+            writeln!(
+                out,
+                "  {:<14} {kiosk_url}/api/counters/{}/  (serves {})",
+                c.name,
+                c.id,
+                c.services.join(", ")
+            )?;
+        }
+        writeln!(out, "  head token     {}", state.head_tokens[o.id])?;
+        for (nip, name, pin) in &o.staff {
+            writeln!(out, "  ASN            {name:<18} NIP {nip}  PIN {pin}")?;
+        }
+    }
+    writeln!(
+        out,
+        "\nData in {} (delete it to start afresh). Ctrl-C stops everything.",
+        args.data.display()
+    )?;
+    println!("{out}");
+    for s in servers {
+        s.await??;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    kiosk::cli::init_logging("warn");
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("demo: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
