@@ -701,3 +701,173 @@ pub fn check_can_sign_in(
     }
     Ok(staff.pin_hash.clone())
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use shared::wire::KioskConfig;
+    use shared::{KioskId, OfficeId};
+
+    pub(crate) fn config(tz: &str) -> KioskConfig {
+        let spec: shared::wire::OfficeSpec = serde_json::from_value(serde_json::json!({
+            "name": "Kantor Distrik Walesi", "tz": tz,
+            "services": [
+                {"code": "ktp", "name": "KTP-el", "prefix": "A", "target_minutes": 30},
+                {"code": "akta", "name": "Akta Kelahiran", "prefix": "C", "target_minutes": 60}
+            ],
+            "counters": [{"id": "L1", "name": "Loket 1", "services": ["ktp", "akta"]}]
+        }))
+        .unwrap();
+        KioskConfig {
+            kiosk_id: KioskId(uuid::Uuid::now_v7()),
+            office: Office::parse(OfficeId::parse("walesi").unwrap(), spec).unwrap(),
+            roster: vec![RosterEntry {
+                nip: Nip::parse("198812252015031003").unwrap(),
+                name: "Yohanes Wenda".into(),
+                pin_hash: String::new(),
+                active: true,
+            }],
+            public_url: "http://127.0.0.1:8080".into(),
+            qr_expiry_s: 86_400,
+        }
+    }
+
+    fn issue(state: &mut KioskState, now: &str, service: &str) -> Ticket {
+        let mut ch = Changes::default();
+        let mut tx = Tx {
+            state,
+            changes: &mut ch,
+            now: now.parse().unwrap(),
+        };
+        tx.issue_ticket(
+            &ServiceCode::parse(service).unwrap(),
+            TicketId(uuid::Uuid::now_v7()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn numbering_restarts_at_office_local_midnight_not_utc_midnight() {
+        // Walesi is WIT (UTC+9): local midnight is 15:00 UTC.
+        let mut st = KioskState::new(Config::new(config("Asia/Jayapura")));
+        assert_eq!(
+            issue(&mut st, "2026-11-22T14:58:00Z", "ktp")
+                .number
+                .to_string(),
+            "A-001"
+        );
+        assert_eq!(
+            issue(&mut st, "2026-11-22T14:59:00Z", "ktp")
+                .number
+                .to_string(),
+            "A-002"
+        );
+        let after = issue(&mut st, "2026-11-22T15:00:00Z", "ktp");
+        assert_eq!(after.number.to_string(), "A-001");
+        assert_eq!(after.day.to_string(), "2026-11-23");
+        // UTC midnight is not a boundary there.
+        assert_eq!(
+            issue(&mut st, "2026-11-23T00:00:00Z", "ktp")
+                .number
+                .to_string(),
+            "A-002"
+        );
+    }
+
+    #[test]
+    fn each_service_has_its_own_sequence() {
+        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")));
+        assert_eq!(
+            issue(&mut st, "2026-11-22T01:00:00Z", "ktp")
+                .number
+                .to_string(),
+            "A-001"
+        );
+        assert_eq!(
+            issue(&mut st, "2026-11-22T01:00:01Z", "akta")
+                .number
+                .to_string(),
+            "C-001"
+        );
+        assert_eq!(
+            issue(&mut st, "2026-11-22T01:00:02Z", "ktp")
+                .number
+                .to_string(),
+            "A-002"
+        );
+    }
+
+    #[test]
+    fn a_ticket_waiting_at_midnight_keeps_its_number_and_is_called_first() {
+        let mut st = KioskState::new(Config::new(config("Asia/Jayapura")));
+        let late = issue(&mut st, "2026-11-22T14:59:00Z", "ktp");
+        let early = issue(&mut st, "2026-11-22T15:01:00Z", "ktp");
+        assert_eq!(early.number.to_string(), "A-001");
+        let waiting: Vec<String> = st.waiting().iter().map(|t| t.number.to_string()).collect();
+        assert_eq!(waiting, ["A-001", "A-001"]);
+        assert_eq!(
+            st.waiting()[0].id,
+            late.id,
+            "the older ticket keeps its place"
+        );
+    }
+
+    #[test]
+    fn an_expired_session_is_signed_out_at_its_expiry_time() {
+        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")));
+        let nip = Nip::parse("198812252015031003").unwrap();
+        let counter = CounterId::parse("L1").unwrap();
+        let mut ch = Changes::default();
+        let t0: Timestamp = "2026-11-22T01:00:00Z".parse().unwrap();
+        let mut tx = Tx {
+            state: &mut st,
+            changes: &mut ch,
+            now: t0,
+        };
+        tx.sign_in(&counter, &nip, true, "h".into()).unwrap();
+        tx.now = t0 + SignedDuration::from_hours(13);
+        tx.expire_sessions();
+        assert!(st.sessions.is_empty());
+        let last = ch.events.last().unwrap();
+        assert_eq!(
+            last.1,
+            Event::StaffSignedOut {
+                counter,
+                nip,
+                at: t0 + SignedDuration::from_hours(SESSION_HOURS)
+            }
+        );
+        assert_eq!(
+            ch.events.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            [1, 2],
+            "gap-free sequence"
+        );
+    }
+
+    #[test]
+    fn a_refused_rating_changes_nothing() {
+        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")));
+        let t = issue(&mut st, "2026-11-22T01:00:00Z", "ktp");
+        let before = st.next_seq;
+        let mut ch = Changes::default();
+        let mut tx = Tx {
+            state: &mut st,
+            changes: &mut ch,
+            now: "2026-11-22T01:01:00Z".parse().unwrap(),
+        };
+        let input = RatingInput {
+            ticket_id: Some(t.id),
+            counter: None,
+            score: Score::new(4).unwrap(),
+            answers: None,
+            comment: None,
+        };
+        assert!(matches!(
+            tx.rate(input, RatingId(uuid::Uuid::now_v7())),
+            Err(KioskError::NotCompleted)
+        ));
+        assert!(ch.is_empty());
+        assert_eq!(st.next_seq, before);
+        assert!(!st.tickets[&t.id].rated);
+    }
+}

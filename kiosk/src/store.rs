@@ -458,3 +458,53 @@ fn load(db: &Database, config: KioskConfig) -> Result<KioskState, StoreError> {
 pub fn new_ticket_id() -> TicketId {
     TicketId(uuid::Uuid::now_v7())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::tests::config;
+
+    #[tokio::test]
+    async fn committed_changes_are_reloaded_after_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.redb");
+        let cfg = config("Asia/Jakarta");
+        let ktp = ServiceCode::parse("ktp").unwrap();
+        let id = new_ticket_id();
+        {
+            let store = open(&path)
+                .unwrap()
+                .start(cfg.clone(), Clock::default())
+                .unwrap();
+            let k = ktp.clone();
+            let t = store.exec(move |tx| tx.issue_ticket(&k, id)).await.unwrap();
+            assert_eq!(t.number.to_string(), "A-001");
+            let events = store.events_from(1, 10).unwrap();
+            assert_eq!(events.len(), 1);
+            assert!(
+                matches!(events[0].1, Event::TicketIssued { ticket_id, .. } if ticket_id == id)
+            );
+        }
+        // The writer thread releases the file once the store is dropped.
+        let opened = eventually_open(&path).await;
+        assert_eq!(opened.cached_config().unwrap().as_ref(), Some(&cfg));
+        let store = opened.start(cfg, Clock::default()).unwrap();
+        let (next_seq, waiting) = store.read(|s| (s.next_seq, s.waiting().len()));
+        assert_eq!((next_seq, waiting), (2, 1));
+        let t = store
+            .exec(move |tx| tx.issue_ticket(&ktp, new_ticket_id()))
+            .await
+            .unwrap();
+        assert_eq!(t.number.to_string(), "A-002");
+    }
+
+    async fn eventually_open(path: &Path) -> Opened {
+        for _ in 0..200 {
+            if let Ok(o) = open(path) {
+                return o;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("database still locked");
+    }
+}
