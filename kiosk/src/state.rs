@@ -642,14 +642,20 @@ impl Tx<'_> {
             }
             self.ticket_mut(tid)?.rated = true;
         }
+        let counter = if input.ticket_id.is_some() {
+            None
+        } else {
+            input.counter
+        };
+        let session = counter
+            .as_ref()
+            .and_then(|c| self.state.session_at(c, self.now));
+        let nip = session.map(|s| s.nip.clone());
         let rating = RatingEvent {
             rating_id: id,
             ticket_id: input.ticket_id,
-            counter: if input.ticket_id.is_some() {
-                None
-            } else {
-                input.counter
-            },
+            counter,
+            nip,
             channel: Channel::Tablet,
             score: input.score,
             answers: input.answers,

@@ -56,6 +56,10 @@ pub struct RatingEvent {
     /// (attributed by session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter: Option<CounterId>,
+    /// For a rating without a ticket: the ASN signed in at `counter` at that
+    /// moment (attribution by session, kept apart in reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nip: Option<Nip>,
     /// Tablet or QR.
     pub channel: Channel,
     /// The quick score.

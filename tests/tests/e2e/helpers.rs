@@ -184,6 +184,8 @@ pub struct TestKiosk {
     pub http: Client,
     /// Its id and key.
     pub creds: KioskCreated,
+    /// Its storage, to inspect the outbox.
+    pub store: std::sync::Arc<kiosk::store::Store>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -206,11 +208,13 @@ pub async fn spawn_kiosk(settings: kiosk::Settings, creds: KioskCreated) -> Test
         .await
         .expect("kiosk builds");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store();
     let server = tokio::spawn(app.run_until_stopped());
     TestKiosk {
         base,
         http: client(),
         creds,
+        store,
         server,
     }
 }

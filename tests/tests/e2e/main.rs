@@ -8,4 +8,5 @@ mod qr_decode;
 mod bad_input;
 mod crash;
 mod provisioning;
+mod system;
 mod visit;

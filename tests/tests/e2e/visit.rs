@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json as j;
-use shared::wire::{ErrorBody, OutboxStatus, TicketView};
+use shared::wire::{ErrorBody, Event, OutboxStatus, RatingEvent, TicketView};
 
 use crate::helpers::*;
 use crate::qr_decode::decode_svg;
@@ -293,11 +293,40 @@ async fn the_tablet_sees_the_completed_ticket_until_it_is_rated() {
 }
 
 #[tokio::test]
-async fn a_rating_between_tickets_is_taken_for_the_counter() {
+async fn a_rating_between_tickets_is_attributed_to_the_asn_signed_in_at_that_counter() {
     let o = office().await;
-    let res = o.kiosk.rate(&j!({"counter": "L2", "score": 3})).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    assert_eq!(o.kiosk.dashboard().await.today.ratings, 1);
+    let k = &o.kiosk;
+    k.sign_in("L2", ASN2).await;
+    assert_eq!(
+        k.rate(&j!({"counter": "L2", "score": 3})).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        k.rate(&j!({"counter": "L1", "score": 2})).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(k.dashboard().await.today.ratings, 2);
+    let ratings: Vec<RatingEvent> = k
+        .store
+        .events_from(1, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            Event::Rating(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ratings.len(), 2);
+    assert_eq!(ratings[0].counter.as_ref().map(|c| c.as_str()), Some("L2"));
+    assert_eq!(
+        ratings[0].nip.as_ref().map(|n| n.as_str()),
+        Some(ASN2.0),
+        "by session"
+    );
+    assert_eq!(
+        ratings[1].nip, None,
+        "nobody at L1: counts for the office only"
+    );
 }
 
 #[tokio::test]
