@@ -3,6 +3,7 @@
 
 use std::future::{Ready, ready};
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -51,6 +52,31 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
+/// The live session a request carries (bearer token, else the cookie).
+pub fn session_of(req: &HttpRequest, app: &AppState) -> Option<Session> {
+    let token = bearer(req).or_else(|| req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()))?;
+    let hash = token_hash(&token);
+    let now = app.store.clock().now();
+    app.store.read(|s| s.session(&hash, now).cloned())
+}
+
+/// The cookie that carries a console's session (HttpOnly, this site only).
+pub fn session_cookie(token: &str) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::hours(crate::state::SESSION_HOURS))
+        .finish()
+}
+
+/// A cookie that removes the session cookie.
+pub fn session_cookie_removal() -> Cookie<'static> {
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    gone
+}
+
 /// The caller's live counter session.
 #[derive(Debug, Clone)]
 pub struct CounterSession(pub Session);
@@ -60,21 +86,11 @@ impl FromRequest for CounterSession {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token =
-            bearer(req).or_else(|| req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()));
         let Some(app) = req.app_data::<web::Data<AppState>>() else {
             return ready(Err(ApiError::unexpected("app state missing")));
         };
-        let found = token.and_then(|t| {
-            let hash = token_hash(&t);
-            let now = app.store.clock().now();
-            app.store.read(|s| s.session(&hash, now).cloned())
-        });
-        ready(
-            found
-                .map(CounterSession)
-                .ok_or_else(|| KioskError::NotSignedIn.into()),
-        )
+        let found = session_of(req, app);
+        ready(found.map(CounterSession).ok_or_else(|| KioskError::NotSignedIn.into()))
     }
 }
 

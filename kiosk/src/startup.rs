@@ -27,6 +27,17 @@ pub struct Application {
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
+/// Page forms: 64 KiB at most, and errors in the same JSON shape as the API.
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(64 * 1024).error_handler(|err, _req| {
+        httpkit::ApiError::bad_request(shared::Msg::new(
+            format!("Formulir tidak terbaca: {err}"),
+            format!("The form could not be read: {err}"),
+        ))
+        .into()
+    })
+}
+
 /// Installs the TLS crypto provider reqwest uses (once per process).
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -103,6 +114,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(BodyLimit(64 * 1024))
+                .app_data(form_config())
                 .wrap(from_fn(httpkit::localize_errors))
                 .wrap(from_fn(httpkit::log_and_count))
                 .configure(routes::configure)

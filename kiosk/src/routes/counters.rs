@@ -1,14 +1,15 @@
 //! Counters: ASN sign in and out, call the next ticket; the tablet asks
 //! which completed ticket awaits a rating.
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpResponse, web};
 use httpkit::{ApiError, JsonBody};
 use shared::wire::{SessionCreated, SignIn};
-use shared::{Msg, Nip};
+use shared::{CounterId, Msg, Nip};
 
 use super::{AppState, counter_in_path};
-use crate::auth::{CounterSession, SESSION_COOKIE, new_token, token_hash, verify_pin};
+use crate::auth::{
+    CounterSession, new_token, session_cookie, session_cookie_removal, token_hash, verify_pin,
+};
 use crate::error::KioskError;
 use crate::state::check_can_sign_in;
 
@@ -16,15 +17,16 @@ fn valid_pin(pin: &str) -> bool {
     (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `POST /api/counters/{counter}/session`: sign in with NIP and PIN.
-pub async fn sign_in(
-    app: web::Data<AppState>,
-    path: web::Path<String>,
-    body: JsonBody<SignIn>,
-) -> Result<HttpResponse, ApiError> {
-    let counter = counter_in_path(&path)?;
-    let SignIn { nip, pin } = body.0;
-    let nip = Nip::parse(&nip).map_err(|e| ApiError::invalid(e.msg()))?;
+/// Signs an ASN in at a counter: validates, checks the PIN off the async
+/// threads, records the outcome (and lockout count) through the writer.
+/// Gives the new session token. Used by the API and the console page.
+pub async fn sign_in_flow(
+    app: &AppState,
+    counter: CounterId,
+    nip: &str,
+    pin: String,
+) -> Result<String, ApiError> {
+    let nip = Nip::parse(nip).map_err(|e| ApiError::invalid(e.msg()))?;
     if !valid_pin(&pin) {
         return Err(ApiError::invalid(Msg::new(
             "PIN terdiri dari 4 sampai 8 angka",
@@ -38,25 +40,23 @@ pub async fn sign_in(
     })?;
     // Argon2 is deliberately slow: verify on the blocking pool, then record
     // the outcome (and the lockout count) through the writer.
-    let pin_ok = web::block(move || verify_pin(&pin, &hash))
-        .await
-        .map_err(ApiError::unexpected)?;
+    let pin_ok = web::block(move || verify_pin(&pin, &hash)).await.map_err(ApiError::unexpected)?;
     let token = new_token()?;
     let hashed = token_hash(&token);
-    app.store
-        .exec(move |tx| tx.sign_in(&counter, &nip, pin_ok, hashed))
-        .await?;
-    let cookie = Cookie::build(SESSION_COOKIE, token.clone())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .max_age(actix_web::cookie::time::Duration::hours(
-            crate::state::SESSION_HOURS,
-        ))
-        .finish();
-    Ok(HttpResponse::Ok()
-        .cookie(cookie)
-        .json(SessionCreated { session: token }))
+    app.store.exec(move |tx| tx.sign_in(&counter, &nip, pin_ok, hashed)).await?;
+    Ok(token)
+}
+
+/// `POST /api/counters/{counter}/session`: sign in with NIP and PIN.
+pub async fn sign_in(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody<SignIn>,
+) -> Result<HttpResponse, ApiError> {
+    let counter = counter_in_path(&path)?;
+    let SignIn { nip, pin } = body.0;
+    let token = sign_in_flow(&app, counter, &nip, pin).await?;
+    Ok(HttpResponse::Ok().cookie(session_cookie(&token)).json(SessionCreated { session: token }))
 }
 
 fn same_counter(path: &str, session: &crate::state::Session) -> Result<(), ApiError> {
@@ -81,9 +81,7 @@ pub async fn sign_out(
             Ok(())
         })
         .await?;
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
-    Ok(HttpResponse::NoContent().cookie(gone).finish())
+    Ok(HttpResponse::NoContent().cookie(session_cookie_removal()).finish())
 }
 
 /// `POST /api/counters/{counter}/next`: call the oldest waiting ticket this

@@ -1,7 +1,7 @@
 //! HTTP routes, registered in one place.
 
-mod counters;
-mod dashboard;
+pub mod counters;
+pub mod dashboard;
 mod ratings;
 mod system;
 mod tickets;
@@ -33,6 +33,7 @@ pub struct AppState {
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    crate::pages::configure(cfg);
     cfg.service(web::resource("/api/tickets").route(web::post().to(tickets::issue)))
         .service(
             web::resource("/api/tickets/{ticket_id}/complete")

@@ -32,13 +32,14 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
 
 /// The language named by `?lang=`, if any.
 pub fn query_lang(req: &HttpRequest) -> Option<Lang> {
-    #[derive(serde::Deserialize)]
-    struct Q {
-        lang: Option<String>,
-    }
-    web::Query::<Q>::from_query(req.query_string())
+    query_param(req, "lang").as_deref().and_then(Lang::from_tag)
+}
+
+/// A query-string parameter, decoded.
+pub fn query_param(req: &HttpRequest, name: &str) -> Option<String> {
+    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
         .ok()
-        .and_then(|q| q.lang.as_deref().and_then(Lang::from_tag))
+        .and_then(|q| q.0.get(name).cloned())
 }
 
 /// Middleware: renders [`ApiError`] bodies in the caller's language.

@@ -1,0 +1,127 @@
+//! The page shell, language handling, faces and small formatting helpers.
+
+use actix_web::cookie::{Cookie, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use httpkit::lang::{LANG_COOKIE, lang_of, query_lang};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use shared::Lang;
+
+const CSS: &str = include_str!("style.css");
+
+/// Picks the text in the page's language.
+pub fn t(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
+    lang.pick(id, en)
+}
+
+/// A page being answered: its language and whether to remember it.
+pub struct Page {
+    /// The language to render in.
+    pub lang: Lang,
+    remember: bool,
+}
+
+impl Page {
+    /// The page language of a request (`?lang=`, cookie, `Accept-Language`).
+    pub fn of(req: &HttpRequest) -> Page {
+        Page { lang: lang_of(req), remember: query_lang(req).is_some() }
+    }
+
+    /// Wraps `content` in the shell and answers with `status`.
+    pub fn render(&self, status: StatusCode, title: &str, extra_query: &str, content: Markup) -> HttpResponse {
+        self.render_with(status, title, extra_query, None, content)
+    }
+
+    /// Like `render`, with extra `<head>` content (refresh, scripts).
+    pub fn render_with(
+        &self,
+        status: StatusCode,
+        title: &str,
+        extra_query: &str,
+        head: Option<Markup>,
+        content: Markup,
+    ) -> HttpResponse {
+        let lang = self.lang;
+        let markup = html! {
+            (DOCTYPE)
+            html lang=(lang.tag()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) }
+                    style { (PreEscaped(CSS)) }
+                    @if let Some(h) = head { (h) }
+                }
+                body {
+                    header.top {
+                        span.brand { (t(lang, "Layanan Publik", "Public Service")) }
+                        nav {
+                            a.lang-id href={ "?lang=id" (extra_query) } lang="id" { "Bahasa Indonesia" }
+                            " · "
+                            a.lang-en href={ "?lang=en" (extra_query) } lang="en" { "English" }
+                        }
+                    }
+                    main { (content) }
+                }
+            }
+        };
+        let mut res = HttpResponse::build(status);
+        res.content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store"));
+        if self.remember {
+            res.cookie(
+                Cookie::build(LANG_COOKIE, lang.tag())
+                    .path("/")
+                    .max_age(CookieDuration::days(365))
+                    .finish(),
+            );
+        }
+        res.body(markup.into_string())
+    }
+}
+
+/// A face for a score 1..=4, drawn inline (no emoji font needed).
+pub fn face(score: u8) -> Markup {
+    let (fill, mouth) = match score {
+        1 => ("#e57373", "M22 50 Q36 36 50 50"),
+        2 => ("#ffb74d", "M24 48 Q36 42 48 48"),
+        3 => ("#aed581", "M24 44 Q36 52 48 44"),
+        _ => ("#66bb6a", "M20 42 Q36 60 52 42"),
+    };
+    html! {
+        svg viewBox="0 0 72 72" aria-hidden="true" {
+            circle cx="36" cy="36" r="33" fill=(fill) stroke="#222" stroke-width="3" {}
+            circle cx="25" cy="28" r="4" fill="#222" {}
+            circle cx="47" cy="28" r="4" fill="#222" {}
+            path d=(mouth) fill="none" stroke="#222" stroke-width="4" stroke-linecap="round" {}
+        }
+    }
+}
+
+/// Seconds as "12 mnt 05 dtk" / "12 min 05 s" (hours when long).
+pub fn duration(lang: Lang, secs: i64) -> String {
+    let s = secs.max(0);
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    match (lang, h) {
+        (Lang::Id, 0) => format!("{m} mnt {sec:02} dtk"),
+        (Lang::En, 0) => format!("{m} min {sec:02} s"),
+        (Lang::Id, _) => format!("{h} jam {m:02} mnt"),
+        (Lang::En, _) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// An error panel.
+pub fn error_box(msg: &str) -> Markup {
+    html! { p.error role="alert" { (msg) } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally_in_both_languages() {
+        assert_eq!(duration(Lang::Id, 65), "1 mnt 05 dtk");
+        assert_eq!(duration(Lang::En, 3725), "1 h 02 min");
+        assert_eq!(duration(Lang::Id, -3), "0 mnt 00 dtk");
+    }
+}

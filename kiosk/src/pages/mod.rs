@@ -1,0 +1,27 @@
+//! Pages for people (maud, server-rendered, Bahasa Indonesia first): the
+//! entrance screen, the counter tablet, the counter console and the
+//! dashboard. Every text is written in both languages at the point of use
+//! (`t(lang, id, en)`); no page loads anything from outside this server.
+
+mod console;
+mod dashboard;
+mod entrance;
+mod layout;
+mod tablet;
+
+use actix_web::web;
+
+/// Registers the page routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(entrance::index)))
+        .service(web::resource("/take").route(web::post().to(entrance::take)))
+        .service(web::resource("/ticket/{ticket_id}").route(web::get().to(entrance::ticket)))
+        .service(web::resource("/tablet/{counter}").route(web::get().to(tablet::page)))
+        .service(web::resource("/counter/{counter}").route(web::get().to(console::page)))
+        .service(web::resource("/counter/{counter}/login").route(web::post().to(console::login)))
+        .service(web::resource("/counter/{counter}/logout").route(web::post().to(console::logout)))
+        .service(web::resource("/counter/{counter}/next").route(web::post().to(console::next)))
+        .service(web::resource("/counter/{counter}/complete").route(web::post().to(console::complete)))
+        .service(web::resource("/counter/{counter}/abandon").route(web::post().to(console::abandon)))
+        .service(web::resource("/dashboard").route(web::get().to(dashboard::page)));
+}
