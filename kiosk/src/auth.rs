@@ -66,7 +66,9 @@ pub fn session_cookie(token: &str) -> Cookie<'static> {
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .max_age(actix_web::cookie::time::Duration::hours(crate::state::SESSION_HOURS))
+        .max_age(actix_web::cookie::time::Duration::hours(
+            crate::state::SESSION_HOURS,
+        ))
         .finish()
 }
 
@@ -90,7 +92,11 @@ impl FromRequest for CounterSession {
             return ready(Err(ApiError::unexpected("app state missing")));
         };
         let found = session_of(req, app);
-        ready(found.map(CounterSession).ok_or_else(|| KioskError::NotSignedIn.into()))
+        ready(
+            found
+                .map(CounterSession)
+                .ok_or_else(|| KioskError::NotSignedIn.into()),
+        )
     }
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod forward;
 pub mod pages;
 pub mod qr;
 pub mod routes;

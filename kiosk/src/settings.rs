@@ -29,6 +29,10 @@ pub struct Settings {
     pub config_refresh: Duration,
     /// How long to wait for the collector at start before using the cache.
     pub startup_fetch_timeout: Duration,
+    /// Forwarding pace.
+    pub forward: crate::forward::ForwardSettings,
+    /// How long acknowledged events stay in the kiosk's log.
+    pub retention: Duration,
 }
 
 impl Settings {
@@ -45,6 +49,8 @@ impl Settings {
             clock_offset_s: 0,
             config_refresh: Duration::from_secs(300),
             startup_fetch_timeout: Duration::from_secs(10),
+            forward: crate::forward::ForwardSettings::default(),
+            retention: Duration::from_secs(7 * 86_400),
         }
     }
 }

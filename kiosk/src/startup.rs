@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use httpkit::{BodyLimit, HttpMetrics};
 
 use crate::clock::Clock;
+use crate::forward::{self, SharedLink};
 use crate::routes::{self, AppState};
 use crate::settings::Settings;
 use crate::store::{self, Store};
@@ -29,13 +30,15 @@ pub struct Application {
 
 /// Page forms: 64 KiB at most, and errors in the same JSON shape as the API.
 fn form_config() -> web::FormConfig {
-    web::FormConfig::default().limit(64 * 1024).error_handler(|err, _req| {
-        httpkit::ApiError::bad_request(shared::Msg::new(
-            format!("Formulir tidak terbaca: {err}"),
-            format!("The form could not be read: {err}"),
-        ))
-        .into()
-    })
+    web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _req| {
+            httpkit::ApiError::bad_request(shared::Msg::new(
+                format!("Formulir tidak terbaca: {err}"),
+                format!("The form could not be read: {err}"),
+            ))
+            .into()
+        })
 }
 
 /// Installs the TLS crypto provider reqwest uses (once per process).
@@ -100,6 +103,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let link = SharedLink::default();
         let state = web::Data::new(AppState {
             store: Arc::clone(&store),
             kiosk_id: settings.kiosk_id,
@@ -107,6 +111,7 @@ impl Application {
             dashboard_token: settings.dashboard_token.clone(),
             tickets_issued: AtomicU64::new(0),
             ratings_taken: AtomicU64::new(0),
+            link: link.clone(),
         });
         let metrics = web::Data::new(HttpMetrics::default());
         let server = HttpServer::new(move || {
@@ -125,12 +130,21 @@ impl Application {
         .run();
 
         let tasks = vec![
+            tokio::spawn(forward::forward_forever(
+                client.clone(),
+                Arc::clone(&store),
+                link,
+                settings.forward,
+            )),
             tokio::spawn(sync::refresh_config_forever(
                 client,
                 Arc::clone(&store),
                 settings.config_refresh,
             )),
-            tokio::spawn(sync::housekeeping_forever(Arc::clone(&store))),
+            tokio::spawn(sync::housekeeping_forever(
+                Arc::clone(&store),
+                settings.retention,
+            )),
         ];
         Ok(Application {
             port,

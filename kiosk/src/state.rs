@@ -229,6 +229,8 @@ pub struct Changes {
     pub config: bool,
     /// Whether `acked_through` changed.
     pub acked: bool,
+    /// Delete acknowledged events up to this sequence (retention).
+    pub prune_through: Option<u64>,
 }
 
 impl Changes {
@@ -242,6 +244,7 @@ impl Changes {
             && self.events.is_empty()
             && !self.config
             && !self.acked
+            && self.prune_through.is_none()
     }
 }
 
@@ -676,6 +679,12 @@ impl Tx<'_> {
         self.state.config = Arc::new(Config::new(raw));
         self.changes.config = true;
         self.expire_sessions();
+    }
+
+    /// Drops acknowledged events up to `seq` from the log (never one that is
+    /// not acknowledged).
+    pub fn prune_through(&mut self, seq: u64) {
+        self.changes.prune_through = Some(seq.min(self.state.acked_through));
     }
 
     /// Records the collector's acknowledgement.

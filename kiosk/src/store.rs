@@ -238,6 +238,45 @@ impl Store {
             .unwrap_or(false)
     }
 
+    /// Events from `from_seq` on, at most `limit`, in order, as stored JSON
+    /// (the forwarder sends them without decoding).
+    pub fn events_raw_from(
+        &self,
+        from_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(EVENTS)?;
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for row in t.range(from_seq..)?.take(limit) {
+            let (k, v) = row?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// The highest acknowledged sequence whose event is older than `cutoff`:
+    /// what may be pruned (looks at most `limit` events from the oldest).
+    pub fn prunable_through(
+        &self,
+        acked: u64,
+        cutoff: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Option<u64>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(EVENTS)?;
+        let mut last = None;
+        for row in t.range(..=acked)?.take(limit) {
+            let (k, v) = row?;
+            let e: Event = serde_json::from_slice(v.value())?;
+            if e.at() >= cutoff {
+                break;
+            }
+            last = Some(k.value());
+        }
+        Ok(last)
+    }
+
     /// Events from `from_seq` on, at most `limit`, in order (for forwarding).
     pub fn events_from(
         &self,
@@ -362,6 +401,9 @@ fn persist(db: &Database, st: &KioskState, ch: &Changes) -> Result<(), StoreErro
             ratings.insert(r.rating_id.0.as_u128(), serde_json::to_vec(r)?.as_slice())?;
         }
         let mut events = w.open_table(EVENTS)?;
+        if let Some(through) = ch.prune_through {
+            events.retain_in(..=through, |_, _| false)?;
+        }
         for (seq, e) in &ch.events {
             events.insert(*seq, serde_json::to_vec(e)?.as_slice())?;
         }

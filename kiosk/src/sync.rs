@@ -2,6 +2,7 @@
 //! and roster that the kiosk fetches at start and every few minutes.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -41,6 +42,10 @@ pub struct CollectorClient {
     kiosk_id: KioskId,
     key: String,
     clock: Clock,
+    /// Seconds to subtract from the kiosk clock when signing: set when the
+    /// collector refused a timestamp as outside its window, so a kiosk with a
+    /// wrong clock still gets its batches accepted.
+    correction_s: Arc<AtomicI64>,
 }
 
 impl CollectorClient {
@@ -63,6 +68,7 @@ impl CollectorClient {
             kiosk_id,
             key,
             clock,
+            correction_s: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -73,7 +79,7 @@ impl CollectorClient {
         path: &str,
         body: Vec<u8>,
     ) -> reqwest::RequestBuilder {
-        let ts = self.clock.now().as_second();
+        let ts = self.clock.now().as_second() - self.correction_s.load(Ordering::Relaxed);
         let sig = sign::sign_request(&self.key, ts, &body);
         let mut req = self
             .http
@@ -115,6 +121,16 @@ impl CollectorClient {
             });
         }
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Decode(e.to_string()))
+    }
+
+    /// Corrects signing timestamps by `skew_s` (kiosk minus collector).
+    pub fn correct_clock(&self, skew_s: i64) {
+        self.correction_s.store(skew_s, Ordering::Relaxed);
+    }
+
+    /// The kiosk clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// `GET /api/v1/kiosks/{id}/config`.
@@ -165,8 +181,9 @@ pub async fn refresh_config_forever(client: CollectorClient, store: Arc<Store>, 
     }
 }
 
-/// Ends expired sessions and forgets old tickets from memory, every minute.
-pub async fn housekeeping_forever(store: Arc<Store>) {
+/// Every minute: ends expired sessions, forgets old tickets from memory, and
+/// prunes acknowledged events older than `retention` from the log.
+pub async fn housekeeping_forever(store: Arc<Store>, retention: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
@@ -180,6 +197,24 @@ pub async fn housekeeping_forever(store: Arc<Store>) {
             .await;
         if let Err(e) = r {
             tracing::error!(error = %e, "housekeeping failed");
+        }
+        let cutoff = store.clock().now()
+            - jiff::SignedDuration::try_from(retention).unwrap_or(jiff::SignedDuration::MAX);
+        let acked = store.read(|s| s.acked_through);
+        let s2 = Arc::clone(&store);
+        let prunable =
+            tokio::task::spawn_blocking(move || s2.prunable_through(acked, cutoff, 10_000)).await;
+        if let Ok(Ok(Some(through))) = prunable {
+            let r = store
+                .exec(move |tx| {
+                    tx.prune_through(through);
+                    Ok(())
+                })
+                .await;
+            match r {
+                Ok(()) => tracing::info!(through, "pruned acknowledged events past retention"),
+                Err(e) => tracing::error!(error = %e, "pruning failed"),
+            }
         }
     }
 }

@@ -137,6 +137,21 @@ pub enum Event {
     Rating(RatingEvent),
 }
 
+impl Event {
+    /// When it happened (the kiosk's clock).
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Event::TicketIssued { issued_at, .. } => *issued_at,
+            Event::TicketCalled { called_at, .. } => *called_at,
+            Event::TicketCompleted { completed_at, .. } => *completed_at,
+            Event::TicketAbandoned { at, .. }
+            | Event::StaffSignedIn { at, .. }
+            | Event::StaffSignedOut { at, .. } => *at,
+            Event::Rating(r) => r.submitted_at,
+        }
+    }
+}
+
 /// `POST /api/v1/batches`: events `first_seq`, `first_seq + 1`, ...
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Batch {
@@ -483,6 +498,9 @@ pub struct Dashboard {
     pub counters: Vec<CounterStatus>,
     /// Today's figures.
     pub today: Today,
+    /// Forwarding to the collector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<OutboxStatus>,
 }
 
 /// `GET /api/outbox` answer.
@@ -498,6 +516,12 @@ pub struct OutboxStatus {
     pub last_error: Option<String>,
     /// Kiosk clock minus collector clock, seconds, when measured.
     pub clock_skew_s: Option<i64>,
+    /// Since when the collector has been unreachable (absent when it answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_since: Option<Timestamp>,
+    /// When the collector last acknowledged a batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ack_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@ use crate::routes::counters::sign_in_flow;
 use crate::state::Session;
 
 fn back_to(counter: &CounterId) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, format!("/counter/{counter}"))).finish()
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/counter/{counter}")))
+        .finish()
 }
 
 fn not_found(page: &Page) -> HttpResponse {
@@ -34,11 +36,17 @@ fn not_found(page: &Page) -> HttpResponse {
 /// The counter named in the path, if this office has it.
 fn counter_of(app: &AppState, raw: &str) -> Option<CounterId> {
     let id = CounterId::parse(raw).ok()?;
-    app.store.read(|s| s.config.office().counter(&id).is_some()).then_some(id)
+    app.store
+        .read(|s| s.config.office().counter(&id).is_some())
+        .then_some(id)
 }
 
 /// `GET /counter/{counter}`.
-pub async fn page(req: HttpRequest, app: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn page(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     let page = Page::of(&req);
     let Some(counter) = counter_of(&app, &path) else {
         return not_found(&page);
@@ -46,7 +54,13 @@ pub async fn page(req: HttpRequest, app: web::Data<AppState>, path: web::Path<St
     render(&page, &req, &app, &counter, None)
 }
 
-fn render(page: &Page, req: &HttpRequest, app: &AppState, counter: &CounterId, error: Option<ApiError>) -> HttpResponse {
+fn render(
+    page: &Page,
+    req: &HttpRequest,
+    app: &AppState,
+    counter: &CounterId,
+    error: Option<ApiError>,
+) -> HttpResponse {
     let lang = page.lang;
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let err = error.map(|e| e.msg.get(lang).to_owned());
@@ -56,7 +70,12 @@ fn render(page: &Page, req: &HttpRequest, app: &AppState, counter: &CounterId, e
         .read(|s| s.config.office().counter(counter).map(|c| c.name.clone()))
         .unwrap_or_default();
     match session {
-        None => page.render(status, &name, "", signin_view(lang, counter, &name, err.as_deref())),
+        None => page.render(
+            status,
+            &name,
+            "",
+            signin_view(lang, counter, &name, err.as_deref()),
+        ),
         Some(session) => {
             let (body, refresh) = console_view(lang, app, &session, &name, err.as_deref());
             let head = refresh.then(|| html! { meta http-equiv="refresh" content="15"; });
@@ -84,18 +103,45 @@ fn signin_view(lang: Lang, counter: &CounterId, name: &str, err: Option<&str>) -
 
 /// The signed-in console; also says whether the page should refresh itself
 /// (only while idle, so the ASN sees the queue grow).
-fn console_view(lang: Lang, app: &AppState, session: &Session, name: &str, err: Option<&str>) -> (Markup, bool) {
+fn console_view(
+    lang: Lang,
+    app: &AppState,
+    session: &Session,
+    name: &str,
+    err: Option<&str>,
+) -> (Markup, bool) {
     let now = app.store.clock().now();
     let view = app.store.read(|s| {
         let cfg = &s.config;
-        let services = cfg.office().counter(&session.counter).map(|c| c.services.clone()).unwrap_or_default();
-        let queue = s.waiting().iter().filter(|t| services.contains(&t.service)).count();
-        let staff = cfg.staff(&session.nip).map(|r| r.name.clone()).unwrap_or_default();
-        let svc_name = |code| cfg.office().service(code).map(|x| x.name.clone()).unwrap_or_default();
-        let serving = s.serving_at(&session.counter).map(|t| (t.id, t.number.to_string(), svc_name(&t.service), t.wait_s()));
-        let done = s
-            .awaiting_rating(&session.counter, now)
-            .map(|t| (t.number.to_string(), qr::rating_url(&cfg.raw, app.kiosk_id, &app.kiosk_key, t)));
+        let services = cfg
+            .office()
+            .counter(&session.counter)
+            .map(|c| c.services.clone())
+            .unwrap_or_default();
+        let queue = s
+            .waiting()
+            .iter()
+            .filter(|t| services.contains(&t.service))
+            .count();
+        let staff = cfg
+            .staff(&session.nip)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let svc_name = |code| {
+            cfg.office()
+                .service(code)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        };
+        let serving = s
+            .serving_at(&session.counter)
+            .map(|t| (t.id, t.number.to_string(), svc_name(&t.service), t.wait_s()));
+        let done = s.awaiting_rating(&session.counter, now).map(|t| {
+            (
+                t.number.to_string(),
+                qr::rating_url(&cfg.raw, app.kiosk_id, &app.kiosk_key, t),
+            )
+        });
         (queue, staff, serving, done)
     });
     let (queue, staff, serving, done) = view;
@@ -186,7 +232,11 @@ pub async fn login(
 }
 
 /// `POST /counter/{counter}/logout`.
-pub async fn logout(req: HttpRequest, app: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn logout(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     let page = Page::of(&req);
     let Some(counter) = counter_of(&app, &path) else {
         return not_found(&page);
@@ -219,14 +269,22 @@ async fn act(
     req: HttpRequest,
     app: web::Data<AppState>,
     path: web::Path<String>,
-    action: impl FnOnce(&mut crate::state::Tx<'_>, &Session) -> Result<(), crate::error::KioskError> + Send + 'static,
+    action: impl FnOnce(&mut crate::state::Tx<'_>, &Session) -> Result<(), crate::error::KioskError>
+    + Send
+    + 'static,
 ) -> HttpResponse {
     let page = Page::of(&req);
     let Some(counter) = counter_of(&app, &path) else {
         return not_found(&page);
     };
     let Some(session) = session_of(&req, &app).filter(|s| s.counter == counter) else {
-        return render(&page, &req, &app, &counter, Some(crate::error::KioskError::NotSignedIn.into()));
+        return render(
+            &page,
+            &req,
+            &app,
+            &counter,
+            Some(crate::error::KioskError::NotSignedIn.into()),
+        );
     };
     match app.store.exec(move |tx| action(tx, &session)).await {
         Ok(()) => back_to(&counter),
@@ -239,7 +297,11 @@ fn ticket_id(form: &TicketForm) -> Result<TicketId, crate::error::KioskError> {
 }
 
 /// `POST /counter/{counter}/next`.
-pub async fn next(req: HttpRequest, app: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn next(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     act(req, app, path, |tx, s| tx.call_next(s).map(|_| ())).await
 }
 

@@ -20,12 +20,20 @@ pub async fn page(req: HttpRequest, app: web::Data<AppState>, _: DashboardAccess
         let targets: std::collections::HashMap<String, (String, i64)> = o
             .services
             .iter()
-            .map(|x| (x.code.to_string(), (x.name.clone(), i64::from(x.target_minutes) * 60)))
+            .map(|x| {
+                (
+                    x.code.to_string(),
+                    (x.name.clone(), i64::from(x.target_minutes) * 60),
+                )
+            })
             .collect();
         (build(s, now), o, targets)
     });
+    let link = crate::forward::outbox_status(&app.store, &app.link);
     // Keep the wall-screen token in the language links.
-    let token_q = httpkit::lang::query_param(&req, "token").map(|t| format!("&token={t}")).unwrap_or_default();
+    let token_q = httpkit::lang::query_param(&req, "token")
+        .map(|t| format!("&token={t}"))
+        .unwrap_or_default();
     let local = office.tz.zoned(now);
     let opt = |v: Option<i64>| v.map(|s| duration(lang, s)).unwrap_or_else(|| "—".into());
     let status_word = |s: &str| match s {
@@ -41,6 +49,15 @@ pub async fn page(req: HttpRequest, app: web::Data<AppState>, _: DashboardAccess
         html! {
             h1 { (t(lang, "Dasbor layanan", "Service dashboard")) " — " (office.name) }
             p.muted { (local.strftime("%Y-%m-%d %H:%M").to_string()) " " (office.tz.abbreviation(now)) }
+            @if let Some(since) = link.offline_since {
+                p #offline.error {
+                    (t(lang, "Server pusat tidak terjangkau sejak", "The central server is unreachable since"))
+                    " " (office.tz.zoned(since).strftime("%Y-%m-%d %H:%M").to_string()) " " (office.tz.abbreviation(since)) ". "
+                    (t(lang, "Layanan tetap berjalan; data tersimpan dan akan dikirim otomatis.",
+                           "Service continues; data is saved and will be sent automatically."))
+                    " (" (link.pending) " " (t(lang, "catatan menunggu", "records waiting")) ")"
+                }
+            }
             div.stats {
                 div.stat { div { (t(lang, "Menunggu", "Waiting")) } div.v #queue-count { (d.queue.len()) } }
                 div.stat { div { (t(lang, "Diambil hari ini", "Issued today")) } div.v #today-issued { (d.today.issued) } }

@@ -47,20 +47,29 @@ pub struct TakeForm {
 
 /// `POST /take`: issues the ticket, then shows it (post/redirect/get, so a
 /// reload never takes a second number).
-pub async fn take(req: HttpRequest, app: web::Data<AppState>, form: web::Form<TakeForm>) -> HttpResponse {
+pub async fn take(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    form: web::Form<TakeForm>,
+) -> HttpResponse {
     let page = Page::of(&req);
     let lang = page.lang;
     let issued = match ServiceCode::parse(&form.service) {
         Ok(service) => {
             let id = new_ticket_id();
-            app.store.exec(move |tx| tx.issue_ticket(&service, id)).await
+            app.store
+                .exec(move |tx| tx.issue_ticket(&service, id))
+                .await
         }
         Err(_) => Err(KioskError::UnknownService(form.service.clone())),
     };
     match issued {
         Ok(ticket) => {
-            app.tickets_issued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            HttpResponse::SeeOther().insert_header((LOCATION, format!("/ticket/{}", ticket.id))).finish()
+            app.tickets_issued
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            HttpResponse::SeeOther()
+                .insert_header((LOCATION, format!("/ticket/{}", ticket.id)))
+                .finish()
         }
         Err(e) => {
             let status = httpkit::ApiError::from(e).status;
@@ -80,7 +89,11 @@ pub async fn take(req: HttpRequest, app: web::Data<AppState>, form: web::Form<Ta
 
 /// `GET /ticket/{id}`: the number, big, and how many wait before it; returns
 /// to the entrance screen by itself.
-pub async fn ticket(req: HttpRequest, app: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn ticket(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     let page = Page::of(&req);
     let lang = page.lang;
     let id = shared::TicketId::parse(&path);
@@ -91,7 +104,12 @@ pub async fn ticket(req: HttpRequest, app: web::Data<AppState>, path: web::Path<
             .iter()
             .filter(|w| w.service == t.service && (w.issued_at, w.id) < (t.issued_at, t.id))
             .count();
-        let service = s.config.office().service(&t.service).map(|x| x.name.clone()).unwrap_or_default();
+        let service = s
+            .config
+            .office()
+            .service(&t.service)
+            .map(|x| x.name.clone())
+            .unwrap_or_default();
         Some((t.number.to_string(), service, t.status, ahead))
     });
     let refresh = html! { meta http-equiv="refresh" content="20;url=/"; };

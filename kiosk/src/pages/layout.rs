@@ -24,11 +24,20 @@ pub struct Page {
 impl Page {
     /// The page language of a request (`?lang=`, cookie, `Accept-Language`).
     pub fn of(req: &HttpRequest) -> Page {
-        Page { lang: lang_of(req), remember: query_lang(req).is_some() }
+        Page {
+            lang: lang_of(req),
+            remember: query_lang(req).is_some(),
+        }
     }
 
     /// Wraps `content` in the shell and answers with `status`.
-    pub fn render(&self, status: StatusCode, title: &str, extra_query: &str, content: Markup) -> HttpResponse {
+    pub fn render(
+        &self,
+        status: StatusCode,
+        title: &str,
+        extra_query: &str,
+        content: Markup,
+    ) -> HttpResponse {
         self.render_with(status, title, extra_query, None, content)
     }
 
@@ -66,7 +75,8 @@ impl Page {
             }
         };
         let mut res = HttpResponse::build(status);
-        res.content_type("text/html; charset=utf-8").insert_header(("Cache-Control", "no-store"));
+        res.content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"));
         if self.remember {
             res.cookie(
                 Cookie::build(LANG_COOKIE, lang.tag())

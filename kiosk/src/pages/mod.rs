@@ -21,7 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/counter/{counter}/login").route(web::post().to(console::login)))
         .service(web::resource("/counter/{counter}/logout").route(web::post().to(console::logout)))
         .service(web::resource("/counter/{counter}/next").route(web::post().to(console::next)))
-        .service(web::resource("/counter/{counter}/complete").route(web::post().to(console::complete)))
-        .service(web::resource("/counter/{counter}/abandon").route(web::post().to(console::abandon)))
+        .service(
+            web::resource("/counter/{counter}/complete").route(web::post().to(console::complete)),
+        )
+        .service(
+            web::resource("/counter/{counter}/abandon").route(web::post().to(console::abandon)),
+        )
         .service(web::resource("/dashboard").route(web::get().to(dashboard::page)));
 }

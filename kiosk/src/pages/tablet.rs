@@ -14,11 +14,20 @@ use crate::routes::AppState;
 const SCRIPT: &str = include_str!("tablet.js");
 
 /// `GET /tablet/{counter}`.
-pub async fn page(req: HttpRequest, app: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn page(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     let page = Page::of(&req);
     let lang = page.lang;
     let found = CounterId::parse(&path).ok().and_then(|id| {
-        app.store.read(|s| s.config.office().counter(&id).map(|c| (c.id.clone(), c.name.clone(), s.config.office().name.clone())))
+        app.store.read(|s| {
+            s.config
+                .office()
+                .counter(&id)
+                .map(|c| (c.id.clone(), c.name.clone(), s.config.office().name.clone()))
+        })
     });
     let Some((counter, name, office)) = found else {
         return page.render(

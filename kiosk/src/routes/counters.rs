@@ -40,10 +40,14 @@ pub async fn sign_in_flow(
     })?;
     // Argon2 is deliberately slow: verify on the blocking pool, then record
     // the outcome (and the lockout count) through the writer.
-    let pin_ok = web::block(move || verify_pin(&pin, &hash)).await.map_err(ApiError::unexpected)?;
+    let pin_ok = web::block(move || verify_pin(&pin, &hash))
+        .await
+        .map_err(ApiError::unexpected)?;
     let token = new_token()?;
     let hashed = token_hash(&token);
-    app.store.exec(move |tx| tx.sign_in(&counter, &nip, pin_ok, hashed)).await?;
+    app.store
+        .exec(move |tx| tx.sign_in(&counter, &nip, pin_ok, hashed))
+        .await?;
     Ok(token)
 }
 
@@ -56,7 +60,9 @@ pub async fn sign_in(
     let counter = counter_in_path(&path)?;
     let SignIn { nip, pin } = body.0;
     let token = sign_in_flow(&app, counter, &nip, pin).await?;
-    Ok(HttpResponse::Ok().cookie(session_cookie(&token)).json(SessionCreated { session: token }))
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&token))
+        .json(SessionCreated { session: token }))
 }
 
 fn same_counter(path: &str, session: &crate::state::Session) -> Result<(), ApiError> {
@@ -81,7 +87,9 @@ pub async fn sign_out(
             Ok(())
         })
         .await?;
-    Ok(HttpResponse::NoContent().cookie(session_cookie_removal()).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(session_cookie_removal())
+        .finish())
 }
 
 /// `POST /api/counters/{counter}/next`: call the oldest waiting ticket this

@@ -3,10 +3,11 @@
 use actix_web::{HttpResponse, web};
 use httpkit::ApiError;
 use jiff::Timestamp;
-use shared::wire::{CounterStatus, Dashboard, OutboxStatus, QueueEntry, Today};
+use shared::wire::{CounterStatus, Dashboard, QueueEntry, Today};
 
 use super::AppState;
 use crate::auth::DashboardAccess;
+use crate::forward::outbox_status;
 use crate::state::{KioskState, TicketStatus};
 
 /// Nearest-rank percentile of sorted values.
@@ -91,6 +92,7 @@ pub fn build(s: &KioskState, now: Timestamp) -> Dashboard {
             score_mean: (ratings.count > 0)
                 .then(|| ratings.score_sum as f64 / ratings.count as f64),
         },
+        outbox: None,
     }
 }
 
@@ -100,7 +102,8 @@ pub async fn snapshot(
     _: DashboardAccess,
 ) -> Result<HttpResponse, ApiError> {
     let now = app.store.clock().now();
-    let d = app.store.read(|s| build(s, now));
+    let mut d = app.store.read(|s| build(s, now));
+    d.outbox = Some(outbox_status(&app.store, &app.link));
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(d))
@@ -108,14 +111,9 @@ pub async fn snapshot(
 
 /// `GET /api/outbox`.
 pub async fn outbox(app: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let status = app.store.read(|s| OutboxStatus {
-        next_seq: s.next_seq,
-        acked_through: s.acked_through,
-        pending: s.pending_events(),
-        last_error: None,
-        clock_skew_s: None,
-    });
-    Ok(HttpResponse::Ok().json(status))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(outbox_status(&app.store, &app.link)))
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub struct AppState {
     pub tickets_issued: AtomicU64,
     /// Ratings taken since start.
     pub ratings_taken: AtomicU64,
+    /// The forwarder's view of the link to the collector.
+    pub link: crate::forward::SharedLink,
 }
 
 /// Registers every route.
