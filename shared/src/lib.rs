@@ -7,6 +7,7 @@
 //! `Score::new`, ...) and trusted inside.
 #![deny(missing_docs)]
 
+pub mod fair;
 pub mod i18n;
 pub mod ids;
 pub mod nip;
