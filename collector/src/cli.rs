@@ -1,5 +1,6 @@
 //! The command line: `collector serve --data DIR --listen ADDR
-//! [--admin-token TOKEN] [--public-url URL] [--qr-expiry-s SECONDS]`; each
+//! [--admin-token TOKEN] [--public-url URL] [--qr-expiry-s SECONDS]
+//! [--qr-rate-limit-per-min N]`; each
 //! flag may also come from a `COLLECTOR_*` environment variable (a flag wins
 //! over its variable).
 
@@ -8,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::settings::{DEFAULT_DATA_DIR, DEFAULT_LISTEN, DEFAULT_QR_EXPIRY_S, Settings};
+use crate::settings::{
+    DEFAULT_DATA_DIR, DEFAULT_LISTEN, DEFAULT_QR_EXPIRY_S, DEFAULT_QR_RATE_LIMIT_PER_MIN, Settings,
+};
 use crate::startup::{ADMIN_TOKEN_FILE, Application};
 
 /// The central server of the feedback system: receives kiosks' events and
@@ -53,6 +56,10 @@ pub struct ServeArgs {
     /// How long a QR rating token stays valid, in seconds.
     #[arg(long, env = "COLLECTOR_QR_EXPIRY_S", default_value_t = DEFAULT_QR_EXPIRY_S)]
     pub qr_expiry_s: u64,
+    /// Citizens' rating submissions allowed per client address and minute
+    /// (generous: mobile carriers share addresses).
+    #[arg(long, env = "COLLECTOR_QR_RATE_LIMIT_PER_MIN", default_value_t = DEFAULT_QR_RATE_LIMIT_PER_MIN)]
+    pub qr_rate_limit_per_min: u32,
 }
 
 impl From<ServeArgs> for Settings {
@@ -63,6 +70,7 @@ impl From<ServeArgs> for Settings {
             admin_token: a.admin_token,
             public_url: a.public_url,
             qr_expiry_s: a.qr_expiry_s,
+            qr_rate_limit_per_min: a.qr_rate_limit_per_min,
         }
     }
 }
@@ -128,6 +136,7 @@ mod tests {
         assert_eq!(s.data_dir, PathBuf::from("./data/collector"));
         assert_eq!(s.listen, "127.0.0.1:8080");
         assert_eq!(s.qr_expiry_s, 86_400);
+        assert_eq!(s.qr_rate_limit_per_min, 60);
         assert!(s.public_url.is_none());
     }
 
@@ -146,6 +155,8 @@ mod tests {
             "https://feedback.example.go.id",
             "--qr-expiry-s",
             "600",
+            "--qr-rate-limit-per-min",
+            "120",
         ])
         .unwrap();
         let Command::Serve(args) = cli.command;
@@ -157,5 +168,6 @@ mod tests {
             Some("https://feedback.example.go.id")
         );
         assert_eq!(s.qr_expiry_s, 600);
+        assert_eq!(s.qr_rate_limit_per_min, 120);
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! It holds the registry (offices, kiosks and their keys, the ASN roster with
 //! argon2 PIN hashes, HR and office-head tokens), serves each kiosk its
-//! configuration over signed requests, and (in later parts) applies kiosks'
-//! event batches exactly once, takes QR ratings from citizens' phones and
-//! serves HR reports from rollups.
+//! configuration over signed requests, takes QR ratings from citizens'
+//! phones, and (in later parts) applies kiosks' event batches exactly once
+//! and serves HR reports from rollups.
 //!
 //! Map:
 //! - [`cli`]: the command line and `main`; [`settings`]: what it configures.
@@ -15,6 +15,8 @@
 //!   per area, each with its error enum converting into [`httpkit::ApiError`].
 //! - [`store`]: the only module that knows redb.
 //! - [`auth`]: secrets, hashes, and the admin-token extractor.
+//! - [`pages`]: server-rendered pages (maud): the citizen's QR rating page.
+//! - [`ratelimit`]: per-address token buckets for the public routes.
 //! - [`roster`]: roster CSV/JSON parsing, validation and PIN hashing.
 //!
 //! Architecture invariants: redb is touched only in [`store`], and only on
@@ -24,6 +26,8 @@
 
 pub mod auth;
 pub mod cli;
+pub mod pages;
+pub mod ratelimit;
 pub mod roster;
 pub mod routes;
 pub mod settings;

@@ -21,6 +21,11 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// How long a QR rating token stays valid, in seconds (sent to kiosks).
     pub qr_expiry_s: u64,
+    /// Citizens' rating submissions (`POST /r/{token}` and
+    /// `POST /api/v1/ratings/{token}` together) allowed per client address:
+    /// a burst of this many, refilled at this many a minute. Generous because
+    /// mobile carriers put many phones behind one address.
+    pub qr_rate_limit_per_min: u32,
 }
 
 /// The default data directory.
@@ -29,11 +34,16 @@ pub const DEFAULT_DATA_DIR: &str = "./data/collector";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The default QR token lifetime: 24 hours (DESIGN.md, anti-abuse).
 pub const DEFAULT_QR_EXPIRY_S: u64 = 86_400;
+/// The default rate limit of citizens' rating submissions per client address
+/// and minute.
+pub const DEFAULT_QR_RATE_LIMIT_PER_MIN: u32 = 60;
 
 impl Settings {
     /// Settings with every default except the data directory: listening on
     /// [`DEFAULT_LISTEN`], no admin token given, the public URL derived from
-    /// the bound address, QR tokens valid for [`DEFAULT_QR_EXPIRY_S`].
+    /// the bound address, QR tokens valid for [`DEFAULT_QR_EXPIRY_S`], and
+    /// [`DEFAULT_QR_RATE_LIMIT_PER_MIN`] rating submissions per address and
+    /// minute.
     pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
         Settings {
             data_dir: data_dir.into(),
@@ -41,6 +51,7 @@ impl Settings {
             admin_token: None,
             public_url: None,
             qr_expiry_s: DEFAULT_QR_EXPIRY_S,
+            qr_rate_limit_per_min: DEFAULT_QR_RATE_LIMIT_PER_MIN,
         }
     }
 }

@@ -6,6 +6,7 @@
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -14,6 +15,7 @@ use anyhow::Context as _;
 use httpkit::HttpMetrics;
 
 use crate::auth::{hash_token, hashes_equal, new_secret};
+use crate::ratelimit::RateLimiter;
 use crate::routes;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -36,6 +38,9 @@ pub struct AppState {
     pub public_url: String,
     /// QR token lifetime in seconds, sent to kiosks.
     pub qr_expiry_s: u64,
+    /// The per-address limit on citizens' rating submissions. One instance
+    /// shared by every worker, so the limit holds across threads.
+    pub qr_limiter: Arc<RateLimiter>,
 }
 
 /// A collector bound to its port, not yet serving.
@@ -66,6 +71,12 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         if settings.qr_expiry_s == 0 {
             anyhow::bail!("--qr-expiry-s must be at least 1 second (the default is 86400, 24 h)");
+        }
+        if settings.qr_rate_limit_per_min == 0 {
+            anyhow::bail!(
+                "--qr-rate-limit-per-min must be at least 1 (the default is 60 per client address \
+                 and minute)"
+            );
         }
         let public_url = settings
             .public_url
@@ -109,6 +120,7 @@ impl Application {
             admin_token_hash,
             public_url: public_url.clone(),
             qr_expiry_s: settings.qr_expiry_s,
+            qr_limiter: Arc::new(RateLimiter::per_minute(settings.qr_rate_limit_per_min)),
         });
         let metrics = web::Data::new(HttpMetrics::default());
         let server = HttpServer::new(move || {
@@ -362,6 +374,10 @@ mod tests {
         let mut s = settings(dir.path());
         s.qr_expiry_s = 0;
         assert!(Application::build(s).await.is_err());
+        let mut s = settings(dir.path());
+        s.qr_rate_limit_per_min = 0;
+        let err = Application::build(s).await.unwrap_err().to_string();
+        assert!(err.contains("--qr-rate-limit-per-min"), "{err}");
         let mut s = settings(dir.path());
         s.admin_token = Some("  ".into());
         assert!(Application::build(s).await.is_err());

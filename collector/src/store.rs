@@ -1,6 +1,6 @@
 //! The collector's database: one redb file holding the registry (offices,
-//! kiosks and their keys, the ASN roster, bearer tokens). Batches, QR ratings
-//! and rollups will get their own tables here.
+//! kiosks and their keys, the ASN roster, bearer tokens) and the citizens'
+//! QR ratings. Batches and rollups will get their own tables here.
 //!
 //! Everything redb is hidden behind [`Store`]. Its methods are `async` and run
 //! each redb call on tokio's blocking pool, because redb is synchronous and a
@@ -24,8 +24,8 @@ use redb::{
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use shared::wire::RosterEntry;
-use shared::{KioskId, Nip, Office, OfficeId};
+use shared::wire::{Channel, RatingEvent, RosterEntry};
+use shared::{Comment, KioskId, Nip, Office, OfficeId, RatingId, Score, SkmAnswers, TicketId};
 
 /// Small values: the schema version and the admin token's hash.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -45,6 +45,10 @@ const ROSTER_BY_NIP: TableDefinition<&str, &str> = TableDefinition::new("roster_
 /// SHA-256 of an HR or head token -> [`Role`] (JSON). The token itself is
 /// never stored.
 const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
+/// Ticket id (UUID v7 as u128) -> [`QrRatingRecord`] (JSON): the ratings
+/// citizens sent from their phones. Keyed by ticket because a ticket is rated
+/// once: the key's presence is the "already rated" check.
+const QR_RATINGS: TableDefinition<u128, &[u8]> = TableDefinition::new("qr_ratings");
 
 const META_SCHEMA: &str = "schema_version";
 const META_ADMIN_TOKEN: &str = "admin_token_sha256";
@@ -158,6 +162,76 @@ pub struct Counts {
     pub kiosks: u64,
     /// Roster rows that may sign in.
     pub roster_active: u64,
+    /// QR ratings received.
+    pub qr_ratings: u64,
+}
+
+/// A citizen's rating from their phone, checked and ready to store: the
+/// token named the kiosk and ticket, the kiosk names the office.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewQrRating {
+    /// Its id (UUID v7, chosen by the caller).
+    pub rating_id: RatingId,
+    /// The kiosk whose key signed the token.
+    pub kiosk_id: KioskId,
+    /// That kiosk's office.
+    pub office_id: OfficeId,
+    /// The ticket rated.
+    pub ticket_id: TicketId,
+    /// The quick score.
+    pub score: Score,
+    /// The full survey, when all nine were answered.
+    pub answers: Option<SkmAnswers>,
+    /// Free text, when given.
+    pub comment: Option<Comment>,
+    /// When the citizen sent it.
+    pub submitted_at: Timestamp,
+}
+
+/// A QR rating as stored: everything the event and attribution pipeline
+/// needs later (it folds these in with the kiosks' tablet ratings, one rating
+/// per ticket, earliest wins) without asking the token again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QrRatingRecord {
+    /// The kiosk whose key signed the token.
+    pub kiosk_id: KioskId,
+    /// That kiosk's office when the rating arrived.
+    pub office_id: OfficeId,
+    /// The rating in the event-log shape: `ticket_id` set, `channel` QR, no
+    /// counter and no NIP (a phone knows neither).
+    pub rating: RatingEvent,
+}
+
+impl From<NewQrRating> for QrRatingRecord {
+    fn from(n: NewQrRating) -> QrRatingRecord {
+        QrRatingRecord {
+            kiosk_id: n.kiosk_id,
+            office_id: n.office_id,
+            rating: RatingEvent {
+                rating_id: n.rating_id,
+                ticket_id: Some(n.ticket_id),
+                counter: None,
+                nip: None,
+                channel: Channel::Qr,
+                score: n.score,
+                answers: n.answers,
+                comment: n.comment,
+                submitted_at: n.submitted_at,
+            },
+        }
+    }
+}
+
+/// Why a QR rating was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum QrRatingError {
+    /// The ticket already has a QR rating (its id is given); nothing was
+    /// written.
+    #[error("ticket already rated (rating {0})")]
+    AlreadyRated(RatingId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The collector's database. Cheap to clone (one shared handle).
@@ -231,6 +305,7 @@ impl Store {
             txn.open_table(ROSTER)?;
             txn.open_table(ROSTER_BY_NIP)?;
             txn.open_table(TOKENS)?;
+            txn.open_table(QR_RATINGS)?;
             Ok(())
         })?;
         Ok(Store { db: Arc::new(db) })
@@ -471,6 +546,40 @@ impl Store {
         .await
     }
 
+    // ------------------------------------------------------------ QR ratings
+
+    /// Stores a citizen's QR rating unless its ticket already has one. The
+    /// check and the insert are one write transaction, and redb runs write
+    /// transactions one at a time, so of two concurrent ratings of a ticket
+    /// exactly one is stored and the other gets
+    /// [`QrRatingError::AlreadyRated`].
+    pub async fn record_qr_rating(&self, new: NewQrRating) -> Result<RatingId, QrRatingError> {
+        let key = new.ticket_id.as_u128();
+        let record = QrRatingRecord::from(new);
+        let rating_id = record.rating.rating_id;
+        let earlier = self
+            .run(move |db| insert_qr_rating(db, key, &record))
+            .await?;
+        match earlier {
+            Some(earlier) => Err(QrRatingError::AlreadyRated(earlier)),
+            None => Ok(rating_id),
+        }
+    }
+
+    /// The QR rating of a ticket, if it has one.
+    pub async fn qr_rating(
+        &self,
+        ticket_id: TicketId,
+    ) -> Result<Option<QrRatingRecord>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(QR_RATINGS)?;
+            let found = table.get(ticket_id.as_u128())?;
+            found.map(|v| decode("QR rating", v.value())).transpose()
+        })
+        .await
+    }
+
     // ------------------------------------------------------------ metrics
 
     /// Sizes of the registry, without scanning (table lengths and counters).
@@ -486,10 +595,34 @@ impl Store {
                 offices: txn.open_table(OFFICES)?.len()?,
                 kiosks: txn.open_table(KIOSKS)?.len()?,
                 roster_active,
+                qr_ratings: txn.open_table(QR_RATINGS)?.len()?,
             })
         })
         .await
     }
+}
+
+/// The body of [`Store::record_qr_rating`]: inserts `record` under `key`
+/// unless the key is taken, in one write transaction. Gives the id of the
+/// rating already stored, in which case nothing was written (the transaction
+/// is dropped, which aborts it, and no commit waits for the disk).
+fn insert_qr_rating(
+    db: &Database,
+    key: u128,
+    record: &QrRatingRecord,
+) -> Result<Option<RatingId>, StoreError> {
+    let bytes = encode(record)?;
+    let txn = db.begin_write()?;
+    {
+        let mut table = txn.open_table(QR_RATINGS)?;
+        if let Some(existing) = table.get(key)? {
+            let earlier: QrRatingRecord = decode("QR rating", existing.value())?;
+            return Ok(Some(earlier.rating.rating_id));
+        }
+        table.insert(key, bytes.as_slice())?;
+    }
+    txn.commit()?;
+    Ok(None)
 }
 
 /// The body of [`Store::import_roster`], inside its write transaction.
@@ -741,6 +874,97 @@ mod tests {
             StoreError::UnknownOffice(_)
         ));
         assert_eq!(store.token_role([3; 32]).await.unwrap(), None);
+    }
+
+    fn qr_rating(office_id: &str, ticket_id: TicketId, score: i64) -> NewQrRating {
+        NewQrRating {
+            rating_id: RatingId(uuid::Uuid::now_v7()),
+            kiosk_id: KioskId(uuid::Uuid::now_v7()),
+            office_id: OfficeId::parse(office_id).unwrap(),
+            ticket_id,
+            score: Score::new(score).unwrap(),
+            answers: Some(SkmAnswers::new(&[4; 9]).unwrap()),
+            comment: Comment::new("<b>cepat</b>").unwrap(),
+            submitted_at: Timestamp::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_qr_rating_is_stored_by_ticket_as_a_qr_rating_event_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("collector.redb");
+        let ticket_id = TicketId(uuid::Uuid::now_v7());
+        let new = qr_rating("alak", ticket_id, 3);
+        {
+            let store = Store::open(&path).await.unwrap();
+            assert_eq!(
+                store.record_qr_rating(new.clone()).await.unwrap(),
+                new.rating_id
+            );
+        }
+        let store = Store::open(&path).await.unwrap();
+        let stored = store.qr_rating(ticket_id).await.unwrap().unwrap();
+        assert_eq!(stored, QrRatingRecord::from(new.clone()));
+        assert_eq!(stored.kiosk_id, new.kiosk_id);
+        assert_eq!(stored.office_id.as_str(), "alak");
+        assert_eq!(stored.rating.ticket_id, Some(ticket_id));
+        assert_eq!(stored.rating.channel, Channel::Qr);
+        assert_eq!(stored.rating.nip, None);
+        assert_eq!(stored.rating.comment.unwrap().as_str(), "<b>cepat</b>");
+        assert_eq!(
+            store
+                .qr_rating(TicketId(uuid::Uuid::now_v7()))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.counts().await.unwrap().qr_ratings, 1);
+    }
+
+    #[tokio::test]
+    async fn a_second_qr_rating_of_a_ticket_is_refused_and_the_first_is_kept() {
+        let (store, _dir) = temp_store().await;
+        let ticket_id = TicketId(uuid::Uuid::now_v7());
+        let first = qr_rating("alak", ticket_id, 1);
+        store.record_qr_rating(first.clone()).await.unwrap();
+        let err = store
+            .record_qr_rating(qr_rating("alak", ticket_id, 4))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, QrRatingError::AlreadyRated(id) if id == first.rating_id),
+            "{err:?}"
+        );
+        let stored = store.qr_rating(ticket_id).await.unwrap().unwrap();
+        assert_eq!(stored.rating.score.get(), 1);
+        assert_eq!(store.counts().await.unwrap().qr_ratings, 1);
+    }
+
+    #[tokio::test]
+    async fn of_concurrent_qr_ratings_of_one_ticket_exactly_one_is_stored() {
+        let (store, _dir) = temp_store().await;
+        let ticket_id = TicketId(uuid::Uuid::now_v7());
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .record_qr_rating(qr_rating("alak", ticket_id, 1 + i % 4))
+                        .await
+                })
+            })
+            .collect();
+        let mut stored = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(id) => stored.push(id),
+                Err(QrRatingError::AlreadyRated(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(stored.len(), 1);
+        let kept = store.qr_rating(ticket_id).await.unwrap().unwrap();
+        assert_eq!(kept.rating.rating_id, stored[0]);
     }
 
     #[tokio::test]

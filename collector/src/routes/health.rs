@@ -64,6 +64,12 @@ pub async fn metrics(
         "Roster rows (ASN) allowed to sign in.",
         counts.roster_active,
     );
+    gauge(
+        &mut out,
+        "collector_qr_ratings",
+        "Ratings received from citizens' phones (QR codes).",
+        counts.qr_ratings,
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out))
@@ -114,6 +120,7 @@ mod tests {
         assert!(text.contains("\ncollector_offices 1\n"), "{text}");
         assert!(text.contains("\ncollector_kiosks 1\n"), "{text}");
         assert!(text.contains("\ncollector_roster_active 1\n"), "{text}");
+        assert!(text.contains("\ncollector_qr_ratings 0\n"), "{text}");
         assert!(
             text.contains("collector_http_requests_total{status=\"2xx\"} 3"),
             "{text}"

@@ -1,6 +1,8 @@
 //! Every route of the collector, registered in one place ([`configure`]);
-//! one module per area. Handlers return `Result<_, ApiError>`; each area's
-//! error enum converts into [`ApiError`], which picks status and message.
+//! one module per area. JSON handlers return `Result<_, ApiError>`; each
+//! area's error enum converts into [`ApiError`], which picks status and
+//! message. Page handlers ([`qr`]) answer their refusals with HTML pages
+//! carrying the same statuses.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, Resource, web};
@@ -10,6 +12,7 @@ use shared::Msg;
 pub mod admin;
 pub mod health;
 pub mod kiosks;
+pub mod qr;
 
 /// Roster imports may be large (API.md: 10 MiB); other bodies keep httpkit's
 /// 64 KiB default.
@@ -35,7 +38,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .app_data(BodyLimit(ROSTER_BODY_LIMIT))
                 .route(web::put().to(admin::put_roster)),
         )
-        .service(resource("/api/v1/tokens").route(web::post().to(admin::create_token)));
+        .service(resource("/api/v1/tokens").route(web::post().to(admin::create_token)))
+        // Citizens' phones (public, POSTs rate limited per address).
+        .service(
+            resource("/r/{token}")
+                .route(web::get().to(qr::show))
+                .route(web::post().to(qr::submit_form)),
+        )
+        .service(resource("/api/v1/ratings/{token}").route(web::post().to(qr::submit_json)));
 }
 
 /// A resource that answers a JSON 405 to methods it does not take (actix's

@@ -1,0 +1,201 @@
+//! The shell of every collector page: `<html lang>`, the viewport for phones,
+//! the language links, one small inline stylesheet, and the response headers
+//! that go with a page reached through a secret link.
+//!
+//! Pages are for citizens' own phones on mobile data: no JavaScript, no fonts,
+//! no images to fetch (faces are inline SVG), everything in one response of
+//! a few kilobytes. The CSS is written for a 360 px wide screen first: touch
+//! targets are at least 48 px high, text is dark on white (contrast at least
+//! 4.5:1), and the focus ring is visible.
+
+use actix_web::HttpResponse;
+use actix_web::cookie::time::Duration;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use httpkit::lang::LANG_COOKIE;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use shared::Lang;
+
+/// How long the language choice is remembered.
+const LANG_COOKIE_DAYS: i64 = 365;
+
+/// What a page may load: nothing from elsewhere, no scripts at all, its own
+/// inline styles, and forms posting back to this server only. A comment that
+/// slipped through escaping still could not run.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The stylesheet: small enough to inline, so a page is one request.
+const CSS: &str = r#"
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;background:#eef1f4;color:#1a1a1a;font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;overflow-wrap:break-word}
+.top{max-width:40rem;margin:0 auto;display:flex;justify-content:flex-end;gap:.25rem;padding:0 .5rem}
+.top a{display:inline-flex;align-items:center;min-height:48px;padding:0 .75rem;color:#0b57d0;font-weight:600}
+.top a[aria-current]{color:#1a1a1a;text-decoration:none}
+main{max-width:40rem;margin:0 auto;padding:1rem 1rem 2.5rem;background:#fff;min-height:100vh}
+h1{font-size:1.375rem;line-height:1.3;margin:0 0 .25rem}
+.office{margin:0 0 1rem;color:#4b5563;font-weight:600}
+fieldset{border:0;margin:0;padding:0;min-width:0}
+legend{padding:0;font-weight:700}
+.ask legend{font-size:1.25rem;margin-bottom:.75rem}
+.faces{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:.375rem}
+.face{position:relative;display:flex;flex-direction:column;align-items:center;gap:.25rem;min-height:48px;padding:.5rem .125rem;border:2px solid #c4c9d0;border-radius:.75rem;text-align:center;font-size:.875rem;line-height:1.25;cursor:pointer}
+.face input{position:absolute;top:.25rem;left:.25rem;opacity:0;width:1px;height:1px;margin:0}
+.face svg{width:3.5rem;height:3.5rem;border-radius:50%}
+.face input:checked+svg{box-shadow:0 0 0 4px #0b57d0}
+.face input:focus-visible+svg{outline:3px solid #1a1a1a;outline-offset:5px}
+.face:has(input:checked){border-color:#0b57d0;background:#e8f0fe;font-weight:700}
+details{margin-top:1.5rem;border:1px solid #c4c9d0;border-radius:.75rem;padding:0 .75rem}
+summary{padding:.75rem 0;font-weight:700;cursor:pointer}
+.hint{margin:0 0 .5rem;color:#4b5563}
+.q{margin:0;padding:.75rem 0 1rem;border-top:1px solid #e1e4e8}
+.q legend{margin-bottom:.5rem;font-weight:600}
+.q .code{color:#4b5563;font-weight:700;margin-right:.25rem}
+.opts{display:grid;grid-template-columns:1fr;gap:.375rem}
+@media (min-width:30rem){.opts{grid-template-columns:1fr 1fr}}
+.opt{display:flex;align-items:center;gap:.625rem;min-height:48px;padding:.5rem .625rem;border:1px solid #c4c9d0;border-radius:.5rem;cursor:pointer;line-height:1.25}
+.opt input{flex:none;width:1.375rem;height:1.375rem;margin:0;accent-color:#0b57d0}
+.opt:has(input:checked){border-color:#0b57d0;background:#e8f0fe}
+.comment{display:block;margin-top:1.5rem}
+.comment span{display:block;font-weight:700;margin-bottom:.375rem}
+textarea{display:block;width:100%;min-height:6.5rem;padding:.625rem;font:inherit;color:inherit;border:1px solid #6b7280;border-radius:.5rem}
+button{display:block;width:100%;min-height:52px;margin-top:1.25rem;padding:.5rem 1rem;font:inherit;font-size:1.125rem;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:.75rem;cursor:pointer}
+button.secondary{color:#0b57d0;background:#fff;border:2px solid #0b57d0;margin-top:.75rem}
+input:focus-visible,textarea:focus-visible,button:focus-visible,summary:focus-visible,a:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}
+.error{margin:0 0 1rem;padding:.75rem;border-left:4px solid #c62828;border-radius:.25rem;background:#fdecea;color:#7f1d1d;font-weight:600}
+.notice{text-align:center;padding-top:1.5rem}
+.notice svg{width:4.5rem;height:4.5rem}
+.notice p{color:#374151}
+.summary{margin:1.25rem 0 0;text-align:left}
+.summary dt{font-weight:700;color:#374151}
+.summary dd{margin:0 0 .75rem}
+blockquote{margin:.375rem 0 0;padding:.5rem .75rem;border-left:4px solid #c4c9d0;background:#f6f7f9;white-space:pre-wrap}
+"#;
+
+/// A whole page: `<html lang>`, head, the language links and `content` in
+/// `<main>`.
+pub fn page(lang: Lang, title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                // The address carries the rating token: never send it on.
+                meta name="referrer" content="no-referrer";
+                title { (title) }
+                // Our own constant stylesheet; maud would escape the `>` of
+                // its selectors.
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                nav.top aria-label=(lang.pick("Bahasa", "Language")) {
+                    // Relative links keep the page's own address (and work
+                    // behind a reverse proxy that adds a path prefix).
+                    a.lang-id href="?lang=id" hreflang="id" lang="id"
+                        aria-current=[(lang == Lang::Id).then_some("true")] { "Bahasa Indonesia" }
+                    a.lang-en href="?lang=en" hreflang="en" lang="en"
+                        aria-current=[(lang == Lang::En).then_some("true")] { "English" }
+                }
+                main { (content) }
+            }
+        }
+    }
+}
+
+/// The `lang` cookie remembering a choice made with `?lang=`: the whole site,
+/// one year, not readable by scripts (there are none; the server reads it).
+pub fn lang_cookie(lang: Lang) -> Cookie<'static> {
+    Cookie::build(LANG_COOKIE, lang.tag())
+        .path("/")
+        .max_age(Duration::days(LANG_COOKIE_DAYS))
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .finish()
+}
+
+/// How a page is answered.
+#[derive(Debug, Clone, Copy)]
+pub struct PageResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The page's language (`Content-Language`).
+    pub lang: Lang,
+    /// Set the `lang` cookie to `lang` (the request chose it with `?lang=`).
+    pub remember_lang: bool,
+    /// Seconds for `Retry-After` (429).
+    pub retry_after_s: Option<u64>,
+}
+
+impl PageResponse {
+    /// A page with `status` in `lang`.
+    pub fn new(status: StatusCode, lang: Lang, remember_lang: bool) -> PageResponse {
+        PageResponse {
+            status,
+            lang,
+            remember_lang,
+            retry_after_s: None,
+        }
+    }
+
+    /// The response carrying `markup`. Pages reached through a token are
+    /// private: never cached, never framed, the address never sent on.
+    pub fn body(self, markup: Markup) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_LANGUAGE, self.lang.tag()))
+            .insert_header(CacheControl(vec![
+                CacheDirective::NoStore,
+                CacheDirective::Private,
+            ]))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY));
+        if let Some(s) = self.retry_after_s {
+            res.insert_header((header::RETRY_AFTER, s.max(1)));
+        }
+        if self.remember_lang {
+            res.cookie(lang_cookie(self.lang));
+        }
+        res.body(markup.into_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shell_names_its_language_and_links_to_both() {
+        let html = page(Lang::En, "T", html! { p { "x" } }).into_string();
+        assert!(
+            html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a class="lang-id" href="?lang=id""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a class="lang-en" href="?lang=en""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"name="viewport""#));
+        assert!(!html.contains("<script"), "pages need no JavaScript");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "nothing external"
+        );
+    }
+
+    #[test]
+    fn the_language_cookie_covers_the_site_for_a_year() {
+        let c = lang_cookie(Lang::En).to_string();
+        assert!(c.starts_with("lang=en"), "{c}");
+        assert!(c.contains("Path=/"), "{c}");
+        assert!(c.contains("Max-Age=31536000"), "{c}");
+    }
+}
