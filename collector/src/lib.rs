@@ -3,8 +3,8 @@
 //! It holds the registry (offices, kiosks and their keys, the ASN roster with
 //! argon2 PIN hashes, HR and office-head tokens), serves each kiosk its
 //! configuration over signed requests, takes QR ratings from citizens'
-//! phones, and (in later parts) applies kiosks' event batches exactly once
-//! and serves HR reports from rollups.
+//! phones, applies kiosks' event batches exactly once (service records,
+//! rating attribution, rollups), and serves HR reports from the rollups.
 //!
 //! Map:
 //! - [`cli`]: the command line and `main`; [`settings`]: what it configures.
@@ -13,22 +13,29 @@
 //!   handlers share.
 //! - [`routes`]: every route, registered in [`routes::configure`], one module
 //!   per area, each with its error enum converting into [`httpkit::ApiError`].
-//! - [`store`]: the only module that knows redb.
+//! - [`store`]: the registry tables and the handle to everything stored.
+//! - [`ingest`]: the single writer of events, service records, ratings and
+//!   rollups (group commit); [`rollup`]: what a rollup row holds;
+//!   [`reports`]: office and ASN reports read from rollups.
 //! - [`auth`]: secrets, hashes, and the admin-token extractor.
 //! - [`pages`]: server-rendered pages (maud): the citizen's QR rating page.
 //! - [`ratelimit`]: per-address token buckets for the public routes.
 //! - [`roster`]: roster CSV/JSON parsing, validation and PIN hashing.
 //!
-//! Architecture invariants: redb is touched only in [`store`], and only on
-//! the blocking pool; secrets are stored hashed (tokens: SHA-256, PINs:
+//! Architecture invariants: redb is touched only in [`store`], [`ingest`]
+//! and [`reports`], never on the async threads; events, ratings and rollups
+//! are written only by the ingest writer thread; secrets are stored hashed (tokens: SHA-256, PINs:
 //! argon2) except kiosk keys, which the collector needs in plain to verify
 //! HMACs; the collector never depends on the kiosk crate.
 
 pub mod auth;
 pub mod cli;
+pub mod ingest;
 pub mod pages;
 pub mod ratelimit;
+pub mod reports;
 pub mod roster;
+pub mod rollup;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -48,7 +48,6 @@ const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
 /// Ticket id (UUID v7 as u128) -> [`QrRatingRecord`] (JSON): the ratings
 /// citizens sent from their phones. Keyed by ticket because a ticket is rated
 /// once: the key's presence is the "already rated" check.
-const QR_RATINGS: TableDefinition<u128, &[u8]> = TableDefinition::new("qr_ratings");
 
 const META_SCHEMA: &str = "schema_version";
 const META_ADMIN_TOKEN: &str = "admin_token_sha256";
@@ -79,6 +78,9 @@ pub enum StoreError {
     /// The blocking task running the redb call panicked or was cancelled.
     #[error("the storage task failed: {0}")]
     Task(String),
+    /// The ingest writer failed (the whole group was rolled back).
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
 }
 
 macro_rules! redb_error_from {
@@ -238,6 +240,8 @@ pub enum QrRatingError {
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
+    /// The single writer of events, ratings and rollups.
+    ingest: crate::ingest::Ingest,
 }
 
 impl std::fmt::Debug for Store {
@@ -305,10 +309,11 @@ impl Store {
             txn.open_table(ROSTER)?;
             txn.open_table(ROSTER_BY_NIP)?;
             txn.open_table(TOKENS)?;
-            txn.open_table(QR_RATINGS)?;
             Ok(())
         })?;
-        Ok(Store { db: Arc::new(db) })
+        let db = Arc::new(db);
+        let ingest = crate::ingest::start(Arc::clone(&db))?;
+        Ok(Store { db, ingest })
     }
 
     /// Runs a blocking redb closure on the blocking pool.
@@ -548,21 +553,29 @@ impl Store {
 
     // ------------------------------------------------------------ QR ratings
 
-    /// Stores a citizen's QR rating unless its ticket already has one. The
-    /// check and the insert are one write transaction, and redb runs write
-    /// transactions one at a time, so of two concurrent ratings of a ticket
-    /// exactly one is stored and the other gets
-    /// [`QrRatingError::AlreadyRated`].
+    /// Records a citizen's QR rating unless its ticket already has a rating
+    /// (from the tablet or a phone). It goes through the ingest writer like
+    /// every rating, so the check and the insert are one transaction and of
+    /// two concurrent ratings of a ticket exactly one is recorded; a rating
+    /// that arrives before the kiosk's batch with its ticket waits as pending.
     pub async fn record_qr_rating(&self, new: NewQrRating) -> Result<RatingId, QrRatingError> {
-        let key = new.ticket_id.as_u128();
         let record = QrRatingRecord::from(new);
-        let rating_id = record.rating.rating_id;
-        let earlier = self
-            .run(move |db| insert_qr_rating(db, key, &record))
-            .await?;
-        match earlier {
-            Some(earlier) => Err(QrRatingError::AlreadyRated(earlier)),
-            None => Ok(rating_id),
+        let ticket_id = record.rating.ticket_id;
+        let outcome = self
+            .ingest
+            .qr_rating(record.kiosk_id, record.office_id, record.rating)
+            .await
+            .map_err(StoreError::from)?;
+        match outcome {
+            crate::ingest::QrOutcome::Accepted(id) => Ok(id),
+            crate::ingest::QrOutcome::AlreadyRated => {
+                let earlier = match ticket_id {
+                    Some(t) => self.run(move |db| Ok(crate::ingest::ratings_of_ticket(db, t)?)).await?,
+                    None => Vec::new(),
+                };
+                let first = earlier.first().map(|r| r.event.rating_id);
+                Err(QrRatingError::AlreadyRated(first.unwrap_or(RatingId(uuid::Uuid::nil()))))
+            }
         }
     }
 
@@ -572,12 +585,32 @@ impl Store {
         ticket_id: TicketId,
     ) -> Result<Option<QrRatingRecord>, StoreError> {
         self.run(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(QR_RATINGS)?;
-            let found = table.get(ticket_id.as_u128())?;
-            found.map(|v| decode("QR rating", v.value())).transpose()
+            let all = crate::ingest::ratings_of_ticket(db, ticket_id)?;
+            Ok(all.into_iter().find(|r| r.event.channel == Channel::Qr).map(|r| QrRatingRecord {
+                kiosk_id: r.kiosk,
+                office_id: r.office,
+                rating: r.event,
+            }))
         })
         .await
+    }
+
+    /// The ingest writer (batches from kiosks).
+    pub fn ingest(&self) -> &crate::ingest::Ingest {
+        &self.ingest
+    }
+
+    /// The database, for reports (read transactions only).
+    pub fn database(&self) -> Arc<Database> {
+        Arc::clone(&self.db)
+    }
+
+    /// Runs a read-only closure on the blocking pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(f).await
     }
 
     // ------------------------------------------------------------ metrics
@@ -595,34 +628,15 @@ impl Store {
                 offices: txn.open_table(OFFICES)?.len()?,
                 kiosks: txn.open_table(KIOSKS)?.len()?,
                 roster_active,
-                qr_ratings: txn.open_table(QR_RATINGS)?.len()?,
+                qr_ratings: txn
+                    .open_table(COUNTS)?
+                    .get(crate::ingest::COUNT_QR_RATINGS)?
+                    .map(|v| v.value())
+                    .unwrap_or(0),
             })
         })
         .await
     }
-}
-
-/// The body of [`Store::record_qr_rating`]: inserts `record` under `key`
-/// unless the key is taken, in one write transaction. Gives the id of the
-/// rating already stored, in which case nothing was written (the transaction
-/// is dropped, which aborts it, and no commit waits for the disk).
-fn insert_qr_rating(
-    db: &Database,
-    key: u128,
-    record: &QrRatingRecord,
-) -> Result<Option<RatingId>, StoreError> {
-    let bytes = encode(record)?;
-    let txn = db.begin_write()?;
-    {
-        let mut table = txn.open_table(QR_RATINGS)?;
-        if let Some(existing) = table.get(key)? {
-            let earlier: QrRatingRecord = decode("QR rating", existing.value())?;
-            return Ok(Some(earlier.rating.rating_id));
-        }
-        table.insert(key, bytes.as_slice())?;
-    }
-    txn.commit()?;
-    Ok(None)
 }
 
 /// The body of [`Store::import_roster`], inside its write transaction.

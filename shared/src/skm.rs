@@ -464,6 +464,14 @@ impl IkmTally {
         }
     }
 
+    /// Takes one full response back out (a rating found to be a duplicate).
+    pub fn remove(&mut self, answers: &SkmAnswers) {
+        self.responses = self.responses.saturating_sub(1);
+        for (s, v) in self.sums.iter_mut().zip(answers.values()) {
+            *s = s.saturating_sub(u64::from(v));
+        }
+    }
+
     /// Adds another tally.
     pub fn merge(&mut self, other: &IkmTally) {
         self.responses += other.responses;

@@ -558,3 +558,101 @@ mod tests {
         assert!(serde_json::from_str::<Event>(r#"{"type":"unknown"}"#).is_err());
     }
 }
+
+// ---------------------------------------------------------------- reports
+
+/// Visit and satisfaction figures of a period (used for `previous` too).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PeriodFigures {
+    /// Completed service records.
+    pub services: u64,
+    /// Rated visits (see API.md for what counts in each report).
+    pub ratings: u64,
+    /// Converted IKM (25..100), two decimals, from full responses.
+    pub ikm: Option<f64>,
+    /// Full 9-element responses behind `ikm`.
+    pub ikm_responses: u64,
+    /// Median wait, seconds (bucket resolution).
+    pub wait_p50_s: Option<i64>,
+    /// 90th percentile wait, seconds.
+    pub wait_p90_s: Option<i64>,
+    /// Median service time, seconds.
+    pub service_p50_s: Option<i64>,
+    /// Share of completed tickets within the service standard time.
+    pub timeliness: Option<f64>,
+}
+
+/// A row of `GET /api/v1/reports/offices`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeReportRow {
+    /// Office.
+    pub office_id: String,
+    /// Its name.
+    pub name: String,
+    /// This period.
+    #[serde(flatten)]
+    pub figures: PeriodFigures,
+    /// Krejcie-Morgan minimum sample for a population of `services`.
+    pub ikm_sample_min: u64,
+    /// Whether `ikm_responses` is below `ikm_sample_min`.
+    pub ikm_sample_short: bool,
+    /// A, B, C or D from the rounded IKM.
+    pub grade: Option<String>,
+    /// The period of equal length just before.
+    pub previous: PeriodFigures,
+}
+
+/// A row of `GET /api/v1/reports/asn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AsnReportRow {
+    /// NIP.
+    pub nip: String,
+    /// Name (from the roster).
+    pub name: String,
+    /// Office.
+    pub office_id: String,
+    /// This period (ratings: those tied to this ASN's own tickets).
+    #[serde(flatten)]
+    pub figures: PeriodFigures,
+    /// Tablet ratings without a ticket, by session.
+    pub ratings_by_session: u64,
+    /// ratings / services.
+    pub response_rate: Option<f64>,
+    /// Raw mean of quick scores.
+    pub score_mean: Option<f64>,
+    /// The office's mean per service, weighted by this ASN's service mix.
+    pub expected: Option<f64>,
+    /// Shrunk toward the expectation.
+    pub score_adjusted: Option<f64>,
+    /// 95% interval, low end.
+    pub ci_low: Option<f64>,
+    /// 95% interval, high end.
+    pub ci_high: Option<f64>,
+    /// `di_atas_ekspektasi`, `sesuai_ekspektasi`, `di_bawah_ekspektasi`, or
+    /// null below the minimum count.
+    pub band: Option<crate::fair::Band>,
+    /// The period of equal length just before.
+    pub previous: PeriodFigures,
+}
+
+/// `GET /api/v1/reports/offices` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfficeReport {
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// Rows.
+    pub rows: Vec<OfficeReportRow>,
+}
+
+/// `GET /api/v1/reports/asn` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AsnReport {
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// Rows.
+    pub rows: Vec<AsnReportRow>,
+}

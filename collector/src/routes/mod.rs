@@ -10,9 +10,11 @@ use httpkit::{ApiError, BodyLimit};
 use shared::Msg;
 
 pub mod admin;
+pub mod batches;
 pub mod health;
 pub mod kiosks;
 pub mod qr;
+pub mod reports;
 
 /// Roster imports may be large (API.md: 10 MiB); other bodies keep httpkit's
 /// 64 KiB default.
@@ -28,17 +30,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ))
         .into()
     }));
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::bad_request(Msg::new(
+            format!("Parameter alamat tidak sesuai: {err}"),
+            format!("Malformed query parameters: {err}"),
+        ))
+        .into()
+    }));
     cfg.service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/metrics").route(web::get().to(health::metrics)))
         .service(resource("/api/v1/offices/{office_id}").route(web::put().to(admin::put_office)))
         .service(resource("/api/v1/kiosks").route(web::post().to(admin::create_kiosk)))
         .service(resource("/api/v1/kiosks/{kiosk_id}/config").route(web::get().to(kiosks::config)))
         .service(
+            resource("/api/v1/batches")
+                .app_data(BodyLimit(batches::BATCH_BODY_LIMIT))
+                .route(web::post().to(batches::post)),
+        )
+        .service(
             resource("/api/v1/roster")
                 .app_data(BodyLimit(ROSTER_BODY_LIMIT))
                 .route(web::put().to(admin::put_roster)),
         )
         .service(resource("/api/v1/tokens").route(web::post().to(admin::create_token)))
+        .service(resource("/api/v1/reports/offices").route(web::get().to(reports::offices)))
+        .service(resource("/api/v1/reports/asn").route(web::get().to(reports::asn)))
         // Citizens' phones (public, POSTs rate limited per address).
         .service(
             resource("/r/{token}")

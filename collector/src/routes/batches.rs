@@ -1,0 +1,91 @@
+//! `POST /api/v1/batches`: a kiosk's events, applied exactly once.
+//!
+//! Checked in this order, and nothing is written unless all pass: JSON
+//! content type (415), size (413, 4 MiB), signature and replay window (401),
+//! every event parses into the wire types (400: the batch is refused whole),
+//! at most 1,000 events (413). Then the ingest writer applies what is new and
+//! moves the kiosk's mark in one transaction: 200 with the mark, or 409 with
+//! it when the batch leaves a gap.
+
+use actix_web::dev::Payload;
+use actix_web::{HttpRequest, HttpResponse, web};
+use httpkit::body::{media_type, read_body, wrong_media_type};
+use httpkit::ApiError;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use shared::Msg;
+use shared::wire::{BatchAck, Event, MAX_BATCH_EVENTS};
+
+use super::kiosks::{KioskError, authenticate};
+use crate::ingest::{BatchJob, BatchOutcome};
+use crate::startup::AppState;
+
+/// The largest batch body.
+pub const BATCH_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+#[derive(Deserialize)]
+struct RawBatch<'a> {
+    first_seq: u64,
+    #[serde(borrow)]
+    events: Vec<&'a RawValue>,
+}
+
+/// `POST /api/v1/batches`.
+pub async fn post(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    if media_type(&req).as_deref() != Some("application/json") {
+        return Err(wrong_media_type("application/json"));
+    }
+    let mut inner: Payload = payload.into_inner().into();
+    let body = read_body(&req, &mut inner).await?;
+    let now = Timestamp::now().as_second();
+    let kiosk = authenticate(&req, &state, &body, now).await?;
+    let raw: RawBatch<'_> = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(Msg::new(
+            format!("Batch tidak sesuai bentuknya: {e}"),
+            format!("Malformed batch: {e}"),
+        ))
+    })?;
+    if raw.events.len() > MAX_BATCH_EVENTS {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            Msg::new(
+                format!("Satu batch paling banyak {MAX_BATCH_EVENTS} kejadian"),
+                format!("A batch holds at most {MAX_BATCH_EVENTS} events"),
+            ),
+        ));
+    }
+    if raw.first_seq == 0 {
+        return Err(ApiError::invalid(Msg::new(
+            "first_seq dimulai dari 1",
+            "first_seq starts at 1",
+        )));
+    }
+    let mut events = Vec::with_capacity(raw.events.len());
+    for (i, e) in raw.events.iter().enumerate() {
+        let event: Event = serde_json::from_str(e.get()).map_err(|err| {
+            let seq = raw.first_seq + i as u64;
+            ApiError::bad_request(Msg::new(
+                format!("Kejadian ke-{i} (urutan {seq}) tidak sesuai: {err}; tidak ada yang diterapkan"),
+                format!("Event {i} (sequence {seq}) does not parse: {err}; nothing was applied"),
+            ))
+        })?;
+        events.push((event, e.get().as_bytes().to_vec()));
+    }
+    let job = BatchJob { kiosk: kiosk.kiosk_id, office: kiosk.office_id, first_seq: raw.first_seq, events };
+    let outcome = state.store.ingest().batch(job).await.map_err(|e| KioskError::Store(e.into()))?;
+    Ok(match outcome {
+        BatchOutcome::Applied(m) => HttpResponse::Ok().json(BatchAck { applied_through: m }),
+        BatchOutcome::Gap(m) => {
+            return Err(ApiError::conflict(
+                "gap",
+                Msg::new(
+                    format!("Batch melompati urutan: collector sudah menerapkan sampai {m}; kirim ulang dari {}", m + 1),
+                    format!("The batch leaves a gap: the collector has applied through {m}; resend from {}", m + 1),
+                ),
+            )
+            .with("applied_through", m));
+        }
+    })
+}
