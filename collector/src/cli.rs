@@ -119,6 +119,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             token_file.display()
         );
     }
+    // Scripts and tests read this line to learn the port (with --listen :0).
+    println!("collector listening on port {}", app.port());
     app.run_until_stopped().await?;
     tracing::info!("collector stopped");
     Ok(())

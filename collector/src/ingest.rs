@@ -200,7 +200,12 @@ pub struct BatchJob {
 
 enum Job {
     Batch(BatchJob, oneshot::Sender<Result<BatchOutcome, IngestError>>),
-    Qr(KioskId, OfficeId, RatingEvent, oneshot::Sender<Result<QrOutcome, IngestError>>),
+    Qr(
+        KioskId,
+        OfficeId,
+        RatingEvent,
+        oneshot::Sender<Result<QrOutcome, IngestError>>,
+    ),
 }
 
 /// The handle requests use to reach the writer.
@@ -251,27 +256,42 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
         .name("collector-ingest".into())
         .spawn(move || run_writer(&db, &rx))
         .map_err(|e| IngestError(e.to_string()))?;
-    Ok(Ingest { jobs, _writer: Arc::new(JoinOnDrop(Some(handle))) })
+    Ok(Ingest {
+        jobs,
+        _writer: Arc::new(JoinOnDrop(Some(handle))),
+    })
 }
 
 impl Ingest {
     /// Applies a batch; answers after the commit.
     pub async fn batch(&self, job: BatchJob) -> Result<BatchOutcome, IngestError> {
         let (tx, rx) = oneshot::channel();
-        self.jobs.send(Job::Batch(job, tx)).map_err(|_| IngestError("writer stopped".into()))?;
+        self.jobs
+            .send(Job::Batch(job, tx))
+            .map_err(|_| IngestError("writer stopped".into()))?;
         rx.await.map_err(|_| IngestError("writer stopped".into()))?
     }
 
     /// Records a rating from a citizen's phone; answers after the commit.
-    pub async fn qr_rating(&self, kiosk: KioskId, office: OfficeId, rating: RatingEvent) -> Result<QrOutcome, IngestError> {
+    pub async fn qr_rating(
+        &self,
+        kiosk: KioskId,
+        office: OfficeId,
+        rating: RatingEvent,
+    ) -> Result<QrOutcome, IngestError> {
         let (tx, rx) = oneshot::channel();
-        self.jobs.send(Job::Qr(kiosk, office, rating, tx)).map_err(|_| IngestError("writer stopped".into()))?;
+        self.jobs
+            .send(Job::Qr(kiosk, office, rating, tx))
+            .map_err(|_| IngestError("writer stopped".into()))?;
         rx.await.map_err(|_| IngestError("writer stopped".into()))?
     }
 }
 
 enum Reply {
-    Batch(oneshot::Sender<Result<BatchOutcome, IngestError>>, BatchOutcome),
+    Batch(
+        oneshot::Sender<Result<BatchOutcome, IngestError>>,
+        BatchOutcome,
+    ),
     Qr(oneshot::Sender<Result<QrOutcome, IngestError>>, QrOutcome),
 }
 
@@ -300,7 +320,9 @@ fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>) {
                     }
                 }
             }
-            Err(e) => tracing::error!(error = %e, "ingest transaction failed; nothing of it applied"),
+            Err(e) => {
+                tracing::error!(error = %e, "ingest transaction failed; nothing of it applied")
+            }
         }
     }
 }
@@ -386,28 +408,56 @@ impl<'t> Cx<'t> {
         })
     }
 
-    fn office_rollup(&mut self, office: &OfficeId, day: &str, service: &str) -> Result<&mut Rollup, IngestError> {
+    fn office_rollup(
+        &mut self,
+        office: &OfficeId,
+        day: &str,
+        service: &str,
+    ) -> Result<&mut Rollup, IngestError> {
         let key = (office.to_string(), day.to_owned(), service.to_owned());
         if !self.office_day.contains_key(&key) {
-            let r = match self.office_day_t.get((key.0.as_str(), key.1.as_str(), key.2.as_str()))? {
+            let r = match self
+                .office_day_t
+                .get((key.0.as_str(), key.1.as_str(), key.2.as_str()))?
+            {
                 Some(v) => serde_json::from_slice(v.value())?,
                 None => Rollup::default(),
             };
             self.office_day.insert(key.clone(), r);
         }
-        self.office_day.get_mut(&key).ok_or_else(|| IngestError("rollup vanished".into()))
+        self.office_day
+            .get_mut(&key)
+            .ok_or_else(|| IngestError("rollup vanished".into()))
     }
 
-    fn nip_rollup(&mut self, office: &OfficeId, nip: &Nip, day: &str, service: &str) -> Result<&mut Rollup, IngestError> {
-        let key = (office.to_string(), nip.to_string(), day.to_owned(), service.to_owned());
+    fn nip_rollup(
+        &mut self,
+        office: &OfficeId,
+        nip: &Nip,
+        day: &str,
+        service: &str,
+    ) -> Result<&mut Rollup, IngestError> {
+        let key = (
+            office.to_string(),
+            nip.to_string(),
+            day.to_owned(),
+            service.to_owned(),
+        );
         if !self.nip_day.contains_key(&key) {
-            let r = match self.nip_day_t.get((key.0.as_str(), key.1.as_str(), key.2.as_str(), key.3.as_str()))? {
+            let r = match self.nip_day_t.get((
+                key.0.as_str(),
+                key.1.as_str(),
+                key.2.as_str(),
+                key.3.as_str(),
+            ))? {
                 Some(v) => serde_json::from_slice(v.value())?,
                 None => Rollup::default(),
             };
             self.nip_day.insert(key.clone(), r);
         }
-        self.nip_day.get_mut(&key).ok_or_else(|| IngestError("rollup vanished".into()))
+        self.nip_day
+            .get_mut(&key)
+            .ok_or_else(|| IngestError("rollup vanished".into()))
     }
 
     fn ticket(&mut self, id: TicketId) -> Result<Option<&mut TicketRec>, IngestError> {
@@ -432,7 +482,10 @@ impl<'t> Cx<'t> {
     }
 
     fn put_rating(&mut self, r: &RatingRec) -> Result<(), IngestError> {
-        self.ratings_t.insert(r.event.rating_id.0.as_u128(), serde_json::to_vec(r)?.as_slice())?;
+        self.ratings_t.insert(
+            r.event.rating_id.0.as_u128(),
+            serde_json::to_vec(r)?.as_slice(),
+        )?;
         Ok(())
     }
 
@@ -464,9 +517,19 @@ impl<'t> Cx<'t> {
         Ok(BatchOutcome::Applied(through))
     }
 
-    fn apply_event(&mut self, kiosk: KioskId, office: &OfficeId, event: Event) -> Result<(), IngestError> {
+    fn apply_event(
+        &mut self,
+        kiosk: KioskId,
+        office: &OfficeId,
+        event: Event,
+    ) -> Result<(), IngestError> {
         match event {
-            Event::TicketIssued { ticket_id, number, service, issued_at } => {
+            Event::TicketIssued {
+                ticket_id,
+                number,
+                service,
+                issued_at,
+            } => {
                 if self.ticket(ticket_id)?.is_some() {
                     return Ok(());
                 }
@@ -489,7 +552,12 @@ impl<'t> Cx<'t> {
                     },
                 );
             }
-            Event::TicketCalled { ticket_id, counter, nip, called_at } => {
+            Event::TicketCalled {
+                ticket_id,
+                counter,
+                nip,
+                called_at,
+            } => {
                 if let Some(t) = self.ticket(ticket_id)? {
                     t.counter = Some(counter);
                     t.nip = Some(nip);
@@ -498,7 +566,10 @@ impl<'t> Cx<'t> {
                     tracing::warn!(%ticket_id, "call of an unknown ticket ignored");
                 }
             }
-            Event::TicketCompleted { ticket_id, completed_at } => self.complete(ticket_id, completed_at)?,
+            Event::TicketCompleted {
+                ticket_id,
+                completed_at,
+            } => self.complete(ticket_id, completed_at)?,
             Event::TicketAbandoned { ticket_id, at } => {
                 let Some(t) = self.ticket(ticket_id)? else {
                     return Ok(());
@@ -509,7 +580,8 @@ impl<'t> Cx<'t> {
                 t.abandoned_at = Some(at);
                 let (office, service) = (t.office.clone(), t.service.clone());
                 let day = self.day(&office, at)?;
-                self.office_rollup(&office, &day, service.as_str())?.abandoned += 1;
+                self.office_rollup(&office, &day, service.as_str())?
+                    .abandoned += 1;
             }
             Event::StaffSignedIn { .. } | Event::StaffSignedOut { .. } => {}
             Event::Rating(r) => self.apply_rating(kiosk, office, r)?,
@@ -518,7 +590,11 @@ impl<'t> Cx<'t> {
     }
 
     /// A completed ticket becomes a service record; pending ratings attach.
-    fn complete(&mut self, ticket_id: TicketId, completed_at: Timestamp) -> Result<(), IngestError> {
+    fn complete(
+        &mut self,
+        ticket_id: TicketId,
+        completed_at: Timestamp,
+    ) -> Result<(), IngestError> {
         let Some(t) = self.ticket(ticket_id)? else {
             tracing::warn!(%ticket_id, "completion of an unknown ticket ignored");
             return Ok(());
@@ -529,10 +605,12 @@ impl<'t> Cx<'t> {
         t.completed_at = Some(completed_at);
         let rec = t.clone();
         let day = self.day(&rec.office, completed_at)?;
-        let target_s = self
-            .office(&rec.office)?
-            .and_then(|o| o.service(&rec.service).map(|s| i64::from(s.target_minutes) * 60));
-        let within = target_s.is_some_and(|t| completed_at.duration_since(rec.issued_at).as_secs() <= t);
+        let target_s = self.office(&rec.office)?.and_then(|o| {
+            o.service(&rec.service)
+                .map(|s| i64::from(s.target_minutes) * 60)
+        });
+        let within =
+            target_s.is_some_and(|t| completed_at.duration_since(rec.issued_at).as_secs() <= t);
         let visit = |r: &mut Rollup| {
             r.served += 1;
             if within {
@@ -573,7 +651,12 @@ impl<'t> Cx<'t> {
     }
 
     /// Adds (`sign` 1) or takes back (`sign` -1) a ticket rating's counts.
-    fn tally_ticket_rating(&mut self, ev: &RatingEvent, rec: &TicketRec, sign: i8) -> Result<(), IngestError> {
+    fn tally_ticket_rating(
+        &mut self,
+        ev: &RatingEvent,
+        rec: &TicketRec,
+        sign: i8,
+    ) -> Result<(), IngestError> {
         let Some(done) = rec.completed_at else {
             return Ok(());
         };
@@ -599,27 +682,48 @@ impl<'t> Cx<'t> {
         Ok(())
     }
 
-    fn count_for_ticket(&mut self, r: &mut RatingRec, ticket_id: TicketId) -> Result<(), IngestError> {
+    fn count_for_ticket(
+        &mut self,
+        r: &mut RatingRec,
+        ticket_id: TicketId,
+    ) -> Result<(), IngestError> {
         let Some(t) = self.ticket(ticket_id)? else {
             return Ok(());
         };
         t.rating = Some(r.event.rating_id);
         let rec = t.clone();
-        r.status = RatingStatus::Counted { attribution: Attribution::Ticket { nip: rec.nip.clone() } };
+        r.status = RatingStatus::Counted {
+            attribution: Attribution::Ticket {
+                nip: rec.nip.clone(),
+            },
+        };
         self.tally_ticket_rating(&r.event, &rec, 1)
     }
 
-    fn apply_rating(&mut self, kiosk: KioskId, office: &OfficeId, ev: RatingEvent) -> Result<(), IngestError> {
+    fn apply_rating(
+        &mut self,
+        kiosk: KioskId,
+        office: &OfficeId,
+        ev: RatingEvent,
+    ) -> Result<(), IngestError> {
         if self.ratings_t.get(ev.rating_id.0.as_u128())?.is_some() {
             return Ok(());
         }
-        let mut r = RatingRec { event: ev, kiosk, office: office.clone(), status: RatingStatus::Pending };
+        let mut r = RatingRec {
+            event: ev,
+            kiosk,
+            office: office.clone(),
+            status: RatingStatus::Pending,
+        };
         if let Some(tid) = r.event.ticket_id {
-            self.by_ticket_t.insert((tid.as_u128(), r.event.rating_id.0.as_u128()), ())?;
+            self.by_ticket_t
+                .insert((tid.as_u128(), r.event.rating_id.0.as_u128()), ())?;
         }
         match r.event.ticket_id {
             Some(tid) => {
-                let known = self.ticket(tid)?.map(|t| (t.completed_at.is_some(), t.rating));
+                let known = self
+                    .ticket(tid)?
+                    .map(|t| (t.completed_at.is_some(), t.rating));
                 match known {
                     Some((true, None)) => self.count_for_ticket(&mut r, tid)?,
                     Some((true, Some(existing))) => {
@@ -640,7 +744,8 @@ impl<'t> Cx<'t> {
                     _ => {
                         let mut waiting = self.pending_of(tid)?;
                         waiting.push(r.event.rating_id.0.as_u128());
-                        self.pending_t.insert(tid.as_u128(), serde_json::to_vec(&waiting)?.as_slice())?;
+                        self.pending_t
+                            .insert(tid.as_u128(), serde_json::to_vec(&waiting)?.as_slice())?;
                     }
                 }
             }
@@ -665,7 +770,12 @@ impl<'t> Cx<'t> {
         self.put_rating(&r)
     }
 
-    fn apply_qr(&mut self, kiosk: KioskId, office: OfficeId, ev: RatingEvent) -> Result<QrOutcome, IngestError> {
+    fn apply_qr(
+        &mut self,
+        kiosk: KioskId,
+        office: OfficeId,
+        ev: RatingEvent,
+    ) -> Result<QrOutcome, IngestError> {
         let Some(tid) = ev.ticket_id else {
             return Err(IngestError("a QR rating always names its ticket".into()));
         };
@@ -675,7 +785,11 @@ impl<'t> Cx<'t> {
         }
         let id = ev.rating_id;
         self.apply_rating(kiosk, &office, ev)?;
-        let n = self.counts_t.get(COUNT_QR_RATINGS)?.map(|v| v.value()).unwrap_or(0);
+        let n = self
+            .counts_t
+            .get(COUNT_QR_RATINGS)?
+            .map(|v| v.value())
+            .unwrap_or(0);
         self.counts_t.insert(COUNT_QR_RATINGS, n + 1)?;
         Ok(QrOutcome::Accepted(id))
     }
@@ -683,13 +797,20 @@ impl<'t> Cx<'t> {
     /// Writes every touched ticket and rollup once.
     fn flush(&mut self) -> Result<(), IngestError> {
         for (k, t) in self.tickets.drain() {
-            self.tickets_t.insert(k, serde_json::to_vec(&t)?.as_slice())?;
+            self.tickets_t
+                .insert(k, serde_json::to_vec(&t)?.as_slice())?;
         }
         for ((o, d, s), r) in self.office_day.drain() {
-            self.office_day_t.insert((o.as_str(), d.as_str(), s.as_str()), serde_json::to_vec(&r)?.as_slice())?;
+            self.office_day_t.insert(
+                (o.as_str(), d.as_str(), s.as_str()),
+                serde_json::to_vec(&r)?.as_slice(),
+            )?;
         }
         for ((o, n, d, s), r) in self.nip_day.drain() {
-            self.nip_day_t.insert((o.as_str(), n.as_str(), d.as_str(), s.as_str()), serde_json::to_vec(&r)?.as_slice())?;
+            self.nip_day_t.insert(
+                (o.as_str(), n.as_str(), d.as_str(), s.as_str()),
+                serde_json::to_vec(&r)?.as_slice(),
+            )?;
         }
         Ok(())
     }
@@ -729,5 +850,8 @@ pub fn ticket(db: &Database, ticket: TicketId) -> Result<Option<TicketRec>, Inge
 pub fn mark(db: &Database, kiosk: KioskId) -> Result<u64, IngestError> {
     use redb::ReadableDatabase;
     let r = db.begin_read()?;
-    Ok(r.open_table(MARKS)?.get(kiosk.0.as_u128())?.map(|v| v.value()).unwrap_or(0))
+    Ok(r.open_table(MARKS)?
+        .get(kiosk.0.as_u128())?
+        .map(|v| v.value())
+        .unwrap_or(0))
 }

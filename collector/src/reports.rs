@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 use redb::{Database, ReadableDatabase};
+use shared::OfficeId;
 use shared::fair::{FairParams, ScoreStats, fair_scores};
 use shared::skm::krejcie_morgan_sample_min;
 use shared::wire::{AsnReportRow, OfficeReportRow, PeriodFigures};
-use shared::OfficeId;
 
 use crate::ingest::{IngestError, NIP_DAY, OFFICE_DAY};
 use crate::rollup::Rollup;
@@ -27,12 +27,16 @@ impl Period {
     pub fn previous(&self) -> Period {
         let len = (self.to - self.from).get_days() + 1;
         let to = self.from.yesterday().unwrap_or(self.from);
-        let from = self.from.checked_sub(jiff::Span::new().days(len)).unwrap_or(self.from);
+        let from = self
+            .from
+            .checked_sub(jiff::Span::new().days(len))
+            .unwrap_or(self.from);
         Period { from, to }
     }
 
     fn contains(&self, day: &str) -> bool {
-        day.parse::<Date>().is_ok_and(|d| d >= self.from && d <= self.to)
+        day.parse::<Date>()
+            .is_ok_and(|d| d >= self.from && d <= self.to)
     }
 }
 
@@ -50,13 +54,20 @@ fn figures(r: &Rollup, ratings: u64) -> PeriodFigures {
 }
 
 /// One office's row.
-pub fn office_row(db: &Database, office: &shared::Office, p: Period) -> Result<OfficeReportRow, IngestError> {
+pub fn office_row(
+    db: &Database,
+    office: &shared::Office,
+    p: Period,
+) -> Result<OfficeReportRow, IngestError> {
     let prev = p.previous();
     let (mut cur, mut before) = (Rollup::default(), Rollup::default());
     let r = db.begin_read()?;
     let t = r.open_table(OFFICE_DAY)?;
     let o = office.id.as_str();
-    let (lo, hi) = (prev.from.to_string(), p.to.tomorrow().unwrap_or(p.to).to_string());
+    let (lo, hi) = (
+        prev.from.to_string(),
+        p.to.tomorrow().unwrap_or(p.to).to_string(),
+    );
     for row in t.range((o, lo.as_str(), "")..(o, hi.as_str(), ""))? {
         let (k, v) = row?;
         let (_, day, _) = k.value();
@@ -106,7 +117,11 @@ pub fn asn_rows(
         }
         let roll: Rollup = serde_json::from_slice(v.value())?;
         if p.contains(day) {
-            cur.entry(nip.to_owned()).or_default().entry(service.to_owned()).or_default().merge(&roll);
+            cur.entry(nip.to_owned())
+                .or_default()
+                .entry(service.to_owned())
+                .or_default()
+                .merge(&roll);
             before.entry(nip.to_owned()).or_default();
         } else {
             before.entry(nip.to_owned()).or_default().merge(&roll);
@@ -153,14 +168,16 @@ pub fn asn_rows(
     Ok(rows)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_previous_period_has_the_same_length_and_ends_the_day_before() {
-        let p = Period { from: "2026-07-01".parse().unwrap(), to: "2026-12-31".parse().unwrap() };
+        let p = Period {
+            from: "2026-07-01".parse().unwrap(),
+            to: "2026-12-31".parse().unwrap(),
+        };
         let prev = p.previous();
         assert_eq!(prev.to.to_string(), "2026-06-30");
         assert_eq!((prev.to - prev.from).get_days(), (p.to - p.from).get_days());

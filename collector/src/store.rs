@@ -570,11 +570,16 @@ impl Store {
             crate::ingest::QrOutcome::Accepted(id) => Ok(id),
             crate::ingest::QrOutcome::AlreadyRated => {
                 let earlier = match ticket_id {
-                    Some(t) => self.run(move |db| Ok(crate::ingest::ratings_of_ticket(db, t)?)).await?,
+                    Some(t) => {
+                        self.run(move |db| Ok(crate::ingest::ratings_of_ticket(db, t)?))
+                            .await?
+                    }
                     None => Vec::new(),
                 };
                 let first = earlier.first().map(|r| r.event.rating_id);
-                Err(QrRatingError::AlreadyRated(first.unwrap_or(RatingId(uuid::Uuid::nil()))))
+                Err(QrRatingError::AlreadyRated(
+                    first.unwrap_or(RatingId(uuid::Uuid::nil())),
+                ))
             }
         }
     }
@@ -586,11 +591,14 @@ impl Store {
     ) -> Result<Option<QrRatingRecord>, StoreError> {
         self.run(move |db| {
             let all = crate::ingest::ratings_of_ticket(db, ticket_id)?;
-            Ok(all.into_iter().find(|r| r.event.channel == Channel::Qr).map(|r| QrRatingRecord {
-                kiosk_id: r.kiosk,
-                office_id: r.office,
-                rating: r.event,
-            }))
+            Ok(all
+                .into_iter()
+                .find(|r| r.event.channel == Channel::Qr)
+                .map(|r| QrRatingRecord {
+                    kiosk_id: r.kiosk,
+                    office_id: r.office,
+                    rating: r.event,
+                }))
         })
         .await
     }

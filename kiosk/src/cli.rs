@@ -59,6 +59,12 @@ struct ServeArgs {
     /// Seconds between configuration refreshes.
     #[arg(long, default_value_t = 300, hide = true)]
     config_refresh_s: u64,
+    /// Most events per batch sent to the collector (at most 1000).
+    #[arg(long, default_value_t = 500)]
+    batch_max: usize,
+    /// Longest retry delay while the collector is unreachable, milliseconds.
+    #[arg(long, default_value_t = 30_000, hide = true)]
+    backoff_cap_ms: u64,
 }
 
 fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
@@ -83,6 +89,9 @@ fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
     s.dashboard_token = a.dashboard_token;
     s.clock_offset_s = a.clock_offset_s;
     s.config_refresh = Duration::from_secs(a.config_refresh_s.max(1));
+    s.forward.batch_max = a.batch_max.clamp(1, shared::wire::MAX_BATCH_EVENTS);
+    s.forward.backoff_cap = Duration::from_millis(a.backoff_cap_ms.max(100));
+    s.forward.backoff_base = s.forward.backoff_base.min(s.forward.backoff_cap);
     Ok(s)
 }
 

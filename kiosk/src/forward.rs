@@ -75,6 +75,16 @@ pub fn outbox_status(store: &Store, link: &SharedLink) -> OutboxStatus {
     })
 }
 
+/// Kiosk clock minus the collector's, from an answer's `Date` header (1 s
+/// resolution; the request's travel time is well under that on a LAN/WAN).
+fn skew_from_date(res: &reqwest::Response, kiosk_now: Timestamp) -> Option<i64> {
+    let date = res.headers().get(reqwest::header::DATE)?.to_str().ok()?;
+    let server = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(date)
+        .ok()?;
+    Some(kiosk_now.as_second() - server.as_second())
+}
+
 enum Outcome {
     Acked(u64),
     Gap(u64),
@@ -100,12 +110,23 @@ pub fn backoff(settings: &ForwardSettings, failures: u32) -> Duration {
     ceiling.mul_f64(0.5 + 0.5 * frac)
 }
 
-async fn send_batch(client: &CollectorClient, body: Vec<u8>) -> Outcome {
+async fn send_batch(client: &CollectorClient, link: &SharedLink, body: Vec<u8>) -> Outcome {
     let req = client.signed(reqwest::Method::POST, "/api/v1/batches", body);
     let res = match req.send().await {
         Ok(r) => r,
         Err(e) => return Outcome::Failed(format!("collector unreachable: {e}"), true),
     };
+    if let Some(skew) = skew_from_date(&res, client.clock().now())
+        && let Ok(mut l) = link.lock()
+    {
+        if skew.abs() >= 60 && l.clock_skew_s.is_none_or(|old| (old - skew).abs() >= 30) {
+            tracing::warn!(
+                skew_s = skew,
+                "kiosk clock differs from the collector's; fix the kiosk's clock (NTP)"
+            );
+        }
+        l.clock_skew_s = Some(skew);
+    }
     let status = res.status();
     let bytes = match res.bytes().await {
         Ok(b) => b,
@@ -207,7 +228,7 @@ pub async fn forward_forever(
         }
         body.extend_from_slice(b"]}");
 
-        let outcome = send_batch(&client, body).await;
+        let outcome = send_batch(&client, &link, body).await;
         let now = client.clock().now();
         let mut retry_after = None;
         match outcome {

@@ -133,8 +133,29 @@ impl CollectorClient {
         self.clock
     }
 
-    /// `GET /api/v1/kiosks/{id}/config`.
+    /// `GET /api/v1/kiosks/{id}/config`. A refusal for clock skew (401 with
+    /// the collector's time outside the window) corrects the signing clock
+    /// and tries once more.
     pub async fn fetch_config(&self) -> Result<KioskConfig, SyncError> {
+        match self.fetch_config_once().await {
+            Err(SyncError::Refused {
+                status: 401,
+                server_time: Some(server),
+                ..
+            }) if !sign::within_window(self.clock.now().as_second(), server) => {
+                let skew = self.clock.now().as_second() - server;
+                tracing::warn!(
+                    skew_s = skew,
+                    "kiosk clock differs from the collector's; correcting signatures"
+                );
+                self.correct_clock(skew);
+                self.fetch_config_once().await
+            }
+            other => other,
+        }
+    }
+
+    async fn fetch_config_once(&self) -> Result<KioskConfig, SyncError> {
         let path = format!("/api/v1/kiosks/{}/config", self.kiosk_id);
         let config: KioskConfig = self
             .send_json(self.signed(reqwest::Method::GET, &path, Vec::new()))

@@ -88,7 +88,10 @@ pub struct FairParams {
 
 impl Default for FairParams {
     fn default() -> Self {
-        FairParams { k_min: 10.0, min_count: 30 }
+        FairParams {
+            k_min: 10.0,
+            min_count: 30,
+        }
     }
 }
 
@@ -143,7 +146,8 @@ pub fn fair_scores(asns: &[BTreeMap<String, ScoreStats>], p: FairParams) -> Vec<
     let m = rated.len() as f64;
     let big_n: f64 = rated.iter().map(|(t, _)| t.n as f64).sum();
     // Pooled within-ASN variance.
-    let s2 = (big_n - m > 0.0).then(|| rated.iter().map(|(t, _)| t.ss()).sum::<f64>() / (big_n - m));
+    let s2 =
+        (big_n - m > 0.0).then(|| rated.iter().map(|(t, _)| t.ss()).sum::<f64>() / (big_n - m));
     // Between-ASN variance of (mean - expected), one-way random effects,
     // method of moments: (MSB - MSW) / n0.
     let between = match s2 {
@@ -156,7 +160,8 @@ pub fn fair_scores(asns: &[BTreeMap<String, ScoreStats>], p: FairParams) -> Vec<
                 })
                 .sum::<f64>()
                 / (m - 1.0);
-            let n0 = (big_n - rated.iter().map(|(t, _)| (t.n as f64).powi(2)).sum::<f64>() / big_n) / (m - 1.0);
+            let n0 = (big_n - rated.iter().map(|(t, _)| (t.n as f64).powi(2)).sum::<f64>() / big_n)
+                / (m - 1.0);
             (n0 > 0.0).then(|| (msb - s2) / n0)
         }
         _ => None,
@@ -166,7 +171,12 @@ pub fn fair_scores(asns: &[BTreeMap<String, ScoreStats>], p: FairParams) -> Vec<
         .iter()
         .map(|(t, expected)| {
             let n = t.n;
-            let mut f = FairScore { n, score_mean: t.mean(), expected: *expected, ..FairScore::default() };
+            let mut f = FairScore {
+                n,
+                score_mean: t.mean(),
+                expected: *expected,
+                ..FairScore::default()
+            };
             let (Some(mean), Some(exp)) = (t.mean(), *expected) else {
                 return f;
             };
@@ -209,7 +219,11 @@ mod tests {
 
     #[test]
     fn five_angry_ratings_do_not_define_a_person() {
-        let office = vec![asn("ktp", [0, 0, 30, 30]), asn("ktp", [0, 0, 25, 35]), asn("ktp", [5, 0, 0, 0])];
+        let office = vec![
+            asn("ktp", [0, 0, 30, 30]),
+            asn("ktp", [0, 0, 25, 35]),
+            asn("ktp", [5, 0, 0, 0]),
+        ];
         let f = fair_scores(&office, FairParams::default());
         let angry = f[2];
         assert_eq!(angry.score_mean, Some(1.0));
@@ -258,12 +272,18 @@ mod tests {
 
     #[test]
     fn an_asn_without_ratings_gets_no_score() {
-        let f = fair_scores(&[BTreeMap::new(), asn("ktp", [0, 0, 1, 1])], FairParams::default());
+        let f = fair_scores(
+            &[BTreeMap::new(), asn("ktp", [0, 0, 1, 1])],
+            FairParams::default(),
+        );
         assert_eq!(f[0], FairScore::default());
     }
 
     #[test]
     fn bands_serialize_as_the_regulation_words() {
-        assert_eq!(serde_json::to_string(&Band::DiAtasEkspektasi).unwrap(), "\"di_atas_ekspektasi\"");
+        assert_eq!(
+            serde_json::to_string(&Band::DiAtasEkspektasi).unwrap(),
+            "\"di_atas_ekspektasi\""
+        );
     }
 }

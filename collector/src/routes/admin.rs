@@ -106,6 +106,34 @@ pub async fn create_kiosk(
     }))
 }
 
+/// `GET /api/v1/kiosks/{kiosk_id}`: a kiosk's office and how far its event
+/// log has been applied (for operators checking that forwarding works).
+pub async fn kiosk_status(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let unknown = || ApiError::not_found(shared::Msg::new("Kiosk tidak dikenal", "Unknown kiosk"));
+    let id = KioskId::parse(&path).ok_or_else(unknown)?;
+    let kiosk = state
+        .store
+        .kiosk(id)
+        .await
+        .map_err(AdminError::from)?
+        .ok_or_else(unknown)?;
+    let applied_through = state
+        .store
+        .read(move |db| Ok(crate::ingest::mark(db, id)?))
+        .await
+        .map_err(AdminError::from)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "kiosk_id": kiosk.kiosk_id,
+        "office_id": kiosk.office_id,
+        "created_at": kiosk.created_at,
+        "applied_through": applied_through,
+    })))
+}
+
 /// The two forms a roster import comes in.
 #[derive(Debug, Clone, Copy)]
 enum RosterFormat {

@@ -9,8 +9,8 @@
 
 use actix_web::dev::Payload;
 use actix_web::{HttpRequest, HttpResponse, web};
-use httpkit::body::{media_type, read_body, wrong_media_type};
 use httpkit::ApiError;
+use httpkit::body::{media_type, read_body, wrong_media_type};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -32,7 +32,11 @@ struct RawBatch<'a> {
 }
 
 /// `POST /api/v1/batches`.
-pub async fn post(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+pub async fn post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     if media_type(&req).as_deref() != Some("application/json") {
         return Err(wrong_media_type("application/json"));
     }
@@ -67,14 +71,26 @@ pub async fn post(req: HttpRequest, state: web::Data<AppState>, payload: web::Pa
         let event: Event = serde_json::from_str(e.get()).map_err(|err| {
             let seq = raw.first_seq + i as u64;
             ApiError::bad_request(Msg::new(
-                format!("Kejadian ke-{i} (urutan {seq}) tidak sesuai: {err}; tidak ada yang diterapkan"),
+                format!(
+                    "Kejadian ke-{i} (urutan {seq}) tidak sesuai: {err}; tidak ada yang diterapkan"
+                ),
                 format!("Event {i} (sequence {seq}) does not parse: {err}; nothing was applied"),
             ))
         })?;
         events.push((event, e.get().as_bytes().to_vec()));
     }
-    let job = BatchJob { kiosk: kiosk.kiosk_id, office: kiosk.office_id, first_seq: raw.first_seq, events };
-    let outcome = state.store.ingest().batch(job).await.map_err(|e| KioskError::Store(e.into()))?;
+    let job = BatchJob {
+        kiosk: kiosk.kiosk_id,
+        office: kiosk.office_id,
+        first_seq: raw.first_seq,
+        events,
+    };
+    let outcome = state
+        .store
+        .ingest()
+        .batch(job)
+        .await
+        .map_err(|e| KioskError::Store(e.into()))?;
     Ok(match outcome {
         BatchOutcome::Applied(m) => HttpResponse::Ok().json(BatchAck { applied_through: m }),
         BatchOutcome::Gap(m) => {

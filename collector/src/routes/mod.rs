@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/metrics").route(web::get().to(health::metrics)))
         .service(resource("/api/v1/offices/{office_id}").route(web::put().to(admin::put_office)))
         .service(resource("/api/v1/kiosks").route(web::post().to(admin::create_kiosk)))
+        .service(resource("/api/v1/kiosks/{kiosk_id}").route(web::get().to(admin::kiosk_status)))
         .service(resource("/api/v1/kiosks/{kiosk_id}/config").route(web::get().to(kiosks::config)))
         .service(
             resource("/api/v1/batches")

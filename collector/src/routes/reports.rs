@@ -76,22 +76,37 @@ fn period(q: &ReportQuery) -> Result<Period, ApiError> {
 }
 
 /// The offices the caller may see and asked for.
-async fn offices_in_scope(role: &Role, asked: Option<&str>, state: &AppState) -> Result<Vec<OfficeId>, ApiError> {
+async fn offices_in_scope(
+    role: &Role,
+    asked: Option<&str>,
+    state: &AppState,
+) -> Result<Vec<OfficeId>, ApiError> {
     let asked = asked
         .map(|o| {
             OfficeId::parse(o).map_err(|_| {
-                ApiError::bad_request(Msg::new(format!("office_id {o:?} tidak sah"), format!("office_id {o:?} is not valid")))
+                ApiError::bad_request(Msg::new(
+                    format!("office_id {o:?} tidak sah"),
+                    format!("office_id {o:?} is not valid"),
+                ))
             })
         })
         .transpose()?;
     match (role, asked) {
-        (Role::Head { office_id }, Some(a)) if &a != office_id => Err(ApiError::forbidden(Msg::new(
-            "Token kepala unit hanya melihat kantornya sendiri",
-            "An office-head token sees its own office only",
-        ))),
+        (Role::Head { office_id }, Some(a)) if &a != office_id => {
+            Err(ApiError::forbidden(Msg::new(
+                "Token kepala unit hanya melihat kantornya sendiri",
+                "An office-head token sees its own office only",
+            )))
+        }
         (Role::Head { office_id }, _) => Ok(vec![office_id.clone()]),
         (Role::Hr, Some(a)) => Ok(vec![a]),
-        (Role::Hr, None) => Ok(state.store.office_ids().await.map_err(store_err)?.into_iter().collect()),
+        (Role::Hr, None) => Ok(state
+            .store
+            .office_ids()
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .collect()),
     }
 }
 
@@ -121,10 +136,22 @@ fn figure_cells(f: &PeriodFigures) -> Vec<String> {
     ]
 }
 
-const FIGURE_COLUMNS: [&str; 8] =
-    ["services", "ratings", "ikm", "ikm_responses", "wait_p50_s", "wait_p90_s", "service_p50_s", "timeliness"];
+const FIGURE_COLUMNS: [&str; 8] = [
+    "services",
+    "ratings",
+    "ikm",
+    "ikm_responses",
+    "wait_p50_s",
+    "wait_p90_s",
+    "service_p50_s",
+    "timeliness",
+];
 
-fn csv_response(header_row: Vec<String>, rows: Vec<Vec<String>>, name: &str) -> Result<HttpResponse, ApiError> {
+fn csv_response(
+    header_row: Vec<String>,
+    rows: Vec<Vec<String>>,
+    name: &str,
+) -> Result<HttpResponse, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header_row).map_err(ApiError::unexpected)?;
     for r in rows {
@@ -134,22 +161,34 @@ fn csv_response(header_row: Vec<String>, rows: Vec<Vec<String>>, name: &str) -> 
     body.extend(w.into_inner().map_err(ApiError::unexpected)?);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.csv\""),
+        ))
         .body(body))
 }
 
 /// `GET /api/v1/reports/offices`.
-pub async fn offices(req: HttpRequest, state: web::Data<AppState>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn offices(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
     let role = role_of(&req, &state).await?;
     let p = period(&q)?;
     let ids = offices_in_scope(&role, q.office_id.as_deref(), &state).await?;
     let mut rows: Vec<OfficeReportRow> = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(office) = state.store.office(id.clone()).await.map_err(store_err)? else {
-            return Err(ApiError::not_found(Msg::new(format!("Kantor {id} tidak ada"), format!("No office {id}"))));
+            return Err(ApiError::not_found(Msg::new(
+                format!("Kantor {id} tidak ada"),
+                format!("No office {id}"),
+            )));
         };
         let db = state.store.database();
-        let row = web::block(move || office_row(&db, &office, p)).await.map_err(ApiError::unexpected)?;
+        let row = web::block(move || office_row(&db, &office, p))
+            .await
+            .map_err(ApiError::unexpected)?;
         rows.push(row.map_err(ApiError::unexpected)?);
     }
     if wants_csv(&req, &q) {
@@ -170,20 +209,39 @@ pub async fn offices(req: HttpRequest, state: web::Data<AppState>, q: web::Query
             .collect();
         return csv_response(head, body, "laporan-kantor");
     }
-    Ok(HttpResponse::Ok().json(OfficeReport { from: p.from.to_string(), to: p.to.to_string(), rows }))
+    Ok(HttpResponse::Ok().json(OfficeReport {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        rows,
+    }))
 }
 
 /// `GET /api/v1/reports/asn`.
-pub async fn asn(req: HttpRequest, state: web::Data<AppState>, q: web::Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn asn(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
     let role = role_of(&req, &state).await?;
     let p = period(&q)?;
     let ids = offices_in_scope(&role, q.office_id.as_deref(), &state).await?;
     let mut rows: Vec<AsnReportRow> = Vec::new();
     for id in ids {
-        let Some((_, roster)) = state.store.office_with_roster(id.clone()).await.map_err(store_err)? else {
-            return Err(ApiError::not_found(Msg::new(format!("Kantor {id} tidak ada"), format!("No office {id}"))));
+        let Some((_, roster)) = state
+            .store
+            .office_with_roster(id.clone())
+            .await
+            .map_err(store_err)?
+        else {
+            return Err(ApiError::not_found(Msg::new(
+                format!("Kantor {id} tidak ada"),
+                format!("No office {id}"),
+            )));
         };
-        let names: HashMap<String, String> = roster.into_iter().map(|r| (r.nip.to_string(), r.name)).collect();
+        let names: HashMap<String, String> = roster
+            .into_iter()
+            .map(|r| (r.nip.to_string(), r.name))
+            .collect();
         let db = state.store.database();
         let part = web::block(move || asn_rows(&db, &id, &names, p, FairParams::default()))
             .await
@@ -195,8 +253,17 @@ pub async fn asn(req: HttpRequest, state: web::Data<AppState>, q: web::Query<Rep
         let mut head: Vec<String> = vec!["nip".into(), "name".into(), "office_id".into()];
         head.extend(FIGURE_COLUMNS.iter().map(|c| c.to_string()));
         head.extend(
-            ["ratings_by_session", "response_rate", "score_mean", "expected", "score_adjusted", "ci_low", "ci_high", "band"]
-                .map(String::from),
+            [
+                "ratings_by_session",
+                "response_rate",
+                "score_mean",
+                "expected",
+                "score_adjusted",
+                "ci_low",
+                "ci_high",
+                "band",
+            ]
+            .map(String::from),
         );
         head.extend(FIGURE_COLUMNS.iter().map(|c| format!("previous_{c}")));
         let body = rows
@@ -212,7 +279,14 @@ pub async fn asn(req: HttpRequest, state: web::Data<AppState>, q: web::Query<Rep
                     opt(r.score_adjusted),
                     opt(r.ci_low),
                     opt(r.ci_high),
-                    r.band.map(|b| serde_json::to_value(b).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()).unwrap_or_default(),
+                    r.band
+                        .map(|b| {
+                            serde_json::to_value(b)
+                                .ok()
+                                .and_then(|v| v.as_str().map(String::from))
+                                .unwrap_or_default()
+                        })
+                        .unwrap_or_default(),
                 ]);
                 cells.extend(figure_cells(&r.previous));
                 cells
@@ -220,5 +294,9 @@ pub async fn asn(req: HttpRequest, state: web::Data<AppState>, q: web::Query<Rep
             .collect();
         return csv_response(head, body, "laporan-asn");
     }
-    Ok(HttpResponse::Ok().json(AsnReport { from: p.from.to_string(), to: p.to.to_string(), rows }))
+    Ok(HttpResponse::Ok().json(AsnReport {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        rows,
+    }))
 }

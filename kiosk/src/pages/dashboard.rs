@@ -58,6 +58,14 @@ pub async fn page(req: HttpRequest, app: web::Data<AppState>, _: DashboardAccess
                     " (" (link.pending) " " (t(lang, "catatan menunggu", "records waiting")) ")"
                 }
             }
+            @if let Some(skew) = link.clock_skew_s.filter(|s| s.abs() >= 60) {
+                p #clock-skew.error {
+                    (t(lang, "Jam kiosk berselisih", "The kiosk clock is off by"))
+                    " " (duration(lang, skew.abs())) " "
+                    (t(lang, "dengan server pusat. Minta operator memperbaiki jam (NTP).",
+                           "from the central server. Ask the operator to fix the clock (NTP)."))
+                }
+            }
             div.stats {
                 div.stat { div { (t(lang, "Menunggu", "Waiting")) } div.v #queue-count { (d.queue.len()) } }
                 div.stat { div { (t(lang, "Diambil hari ini", "Issued today")) } div.v #today-issued { (d.today.issued) } }

@@ -95,6 +95,18 @@ pub async fn spawn_collector() -> TestCollector {
 }
 
 impl TestCollector {
+    /// A handle to a collector that runs elsewhere (a process): requests
+    /// only; dropping it stops nothing.
+    pub fn handle(base: &str, admin_token: &str) -> TestCollector {
+        TestCollector {
+            base: base.to_owned(),
+            admin_token: admin_token.to_owned(),
+            http: client(),
+            _dir: temp_dir(),
+            server: tokio::spawn(async { Ok(()) }),
+        }
+    }
+
     /// A request with the admin token.
     pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
         self.http
@@ -156,6 +168,12 @@ pub const ASN2: (&str, &str) = ("199106232019031007", "5822");
 
 /// Provisions a demo office (office, its roster, one kiosk) at `collector`.
 pub async fn provision(collector: &TestCollector, office_id: &str) -> KioskCreated {
+    provision_at(&collector.base, &collector.admin_token, office_id).await
+}
+
+/// Provisions a demo office at the collector at `base`.
+pub async fn provision_at(base: &str, admin_token: &str, office_id: &str) -> KioskCreated {
+    let collector = TestCollector::handle(base, admin_token);
     let office = demo_data::offices()
         .into_iter()
         .find(|o| o.id == office_id)
@@ -428,5 +446,113 @@ impl KioskApi for KioskProcess {
     }
     fn http(&self) -> &Client {
         &self.http
+    }
+}
+
+/// A fresh HR token.
+pub async fn hr_token(collector_base: &str, admin_token: &str) -> String {
+    let res = client()
+        .post(format!("{collector_base}/api/v1/tokens"))
+        .bearer_auth(admin_token)
+        .json(&serde_json::json!({"role": "hr"}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    json::<shared::wire::TokenCreated>(res).await.token
+}
+
+/// The collector's mark for a kiosk (highest sequence applied).
+pub async fn applied_through(collector_base: &str, admin_token: &str, kiosk: &KioskCreated) -> u64 {
+    let res = client()
+        .get(format!("{collector_base}/api/v1/kiosks/{}", kiosk.kiosk_id))
+        .bearer_auth(admin_token)
+        .send()
+        .await
+        .expect("kiosk status");
+    assert_eq!(res.status(), StatusCode::OK);
+    json::<serde_json::Value>(res).await["applied_through"]
+        .as_u64()
+        .expect("applied_through")
+}
+
+/// The kiosk's outbox.
+pub async fn outbox(k: &impl KioskApi) -> shared::wire::OutboxStatus {
+    json(
+        k.req(Method::GET, "/api/outbox")
+            .send()
+            .await
+            .expect("outbox"),
+    )
+    .await
+}
+
+/// Waits until the kiosk's outbox is empty (everything acknowledged).
+pub async fn drained(k: &impl KioskApi) -> shared::wire::OutboxStatus {
+    eventually("the outbox to drain", Duration::from_secs(60), || async {
+        let o = outbox(k).await;
+        (o.pending == 0).then_some(o)
+    })
+    .await
+}
+
+/// Seconds to add to the clock so that it reads `secs_after_midnight`
+/// seconds after the next local midnight in `tz` (negative: before it).
+pub fn offset_to_local_midnight(tz: &str, secs_after_midnight: i64) -> (i64, jiff::civil::Date) {
+    let tz = shared::OfficeTz::parse(tz).expect("tz");
+    let now = jiff::Timestamp::now();
+    let next_day = tz.day_of(now).tomorrow().expect("tomorrow");
+    let midnight = tz.start_of_day(next_day);
+    let target = midnight.as_second() + secs_after_midnight;
+    let day = tz.day_of(jiff::Timestamp::from_second(target).expect("ts"));
+    (target - now.as_second(), day)
+}
+
+/// A collector as a real process (to stop and restart on the same data).
+pub struct CollectorProcess {
+    /// Base URL.
+    pub base: String,
+    /// Port.
+    pub port: u16,
+    child: tokio::process::Child,
+}
+
+impl CollectorProcess {
+    /// Starts `collector serve` on `listen` with the given data and token.
+    pub async fn start(data: &Path, listen: &str, admin_token: &str) -> CollectorProcess {
+        let mut child = tokio::process::Command::new(bin_path("e2e-collector"))
+            .arg("serve")
+            .args(["--data", &data.display().to_string(), "--listen", listen])
+            .env("COLLECTOR_ADMIN_TOKEN", admin_token)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("collector process starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(p) = line.strip_prefix("collector listening on port ") {
+                    return p.trim().parse::<u16>().expect("port");
+                }
+            }
+            panic!("collector process exited before listening");
+        })
+        .await
+        .expect("collector listens within 60 s");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        CollectorProcess {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            child,
+        }
+    }
+
+    /// SIGKILL, and wait.
+    pub async fn kill9(mut self) {
+        self.child.start_kill().expect("kill");
+        self.child.wait().await.expect("wait");
     }
 }

@@ -2,11 +2,15 @@
 //! redb files, real processes where a test kills one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod helpers;
 mod qr_decode;
 
 mod bad_input;
 mod crash;
+mod forwarding;
+mod pages;
 mod provisioning;
+mod proxy;
 mod system;
 mod visit;

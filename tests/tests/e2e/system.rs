@@ -8,6 +8,7 @@ use crate::helpers::*;
 async fn health_and_metrics_answer_on_both_servers() {
     let o = office().await;
     o.kiosk.take_ticket("ktp").await;
+    drained(&o.kiosk).await;
     for base in [&o.kiosk.base, &o.collector.base] {
         let res = client()
             .get(format!("{base}/healthz"))
@@ -28,8 +29,9 @@ async fn health_and_metrics_answer_on_both_servers() {
     for line in [
         "kiosk_tickets_issued_total 1",
         "kiosk_queue_length 1",
-        "kiosk_outbox_depth 1",
         "kiosk_ratings_total 0",
+        "kiosk_outbox_depth 0",
+        "kiosk_outbox_next_seq 2",
     ] {
         assert!(
             text.lines().any(|l| l == line),
