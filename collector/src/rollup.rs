@@ -8,43 +8,60 @@ use serde::{Deserialize, Serialize};
 use shared::IkmTally;
 use shared::fair::ScoreStats;
 
-/// A duration histogram in seconds with buckets fine enough for p50/p90 on
-/// a dashboard or report: 15 s wide up to 10 minutes, 1 minute up to 2
-/// hours, 15 minutes up to 24 hours, then one overflow bucket.
+/// A duration histogram in seconds, fine where people notice differences:
+/// 1 s wide under a minute, 10 s up to 10 minutes, 1 minute up to 2 hours,
+/// 15 minutes up to a day, then one overflow bucket.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hist(pub BTreeMap<u16, u64>);
 
-const FINE_END: i64 = 600;
-const MID_END: i64 = 7_200;
-const COARSE_END: i64 = 86_400;
+/// (first second, bucket width) of each segment, in order.
+const SEGMENTS: [(i64, i64); 4] = [(0, 1), (60, 10), (600, 60), (7_200, 900)];
+const DAY: i64 = 86_400;
+
+fn segment_base(i: usize) -> i64 {
+    SEGMENTS[..i]
+        .iter()
+        .enumerate()
+        .map(|(j, (start, width))| {
+            let end = SEGMENTS.get(j + 1).map(|s| s.0).unwrap_or(DAY);
+            (end - start) / width
+        })
+        .sum()
+}
 
 /// The bucket of a duration.
 pub fn bucket_of(secs: i64) -> u16 {
     let s = secs.max(0);
-    let b = if s < FINE_END {
-        s / 15
-    } else if s < MID_END {
-        40 + (s - FINE_END) / 60
-    } else if s < COARSE_END {
-        150 + (s - MID_END) / 900
-    } else {
-        238
-    };
-    b as u16
+    for (i, (start, width)) in SEGMENTS.iter().enumerate().rev() {
+        if s >= *start {
+            if s >= DAY {
+                return segment_base(SEGMENTS.len()) as u16;
+            }
+            return (segment_base(i) + (s - start) / width) as u16;
+        }
+    }
+    0
 }
 
-/// The upper bound (seconds) of a bucket: what a percentile reports.
-pub fn bucket_upper(b: u16) -> i64 {
+/// The bounds `[low, high)` of a bucket in seconds.
+pub fn bucket_bounds(b: u16) -> (i64, i64) {
     let b = i64::from(b);
-    if b < 40 {
-        (b + 1) * 15
-    } else if b < 150 {
-        FINE_END + (b - 40 + 1) * 60
-    } else if b < 238 {
-        MID_END + (b - 150 + 1) * 900
-    } else {
-        COARSE_END
+    for (i, (start, width)) in SEGMENTS.iter().enumerate() {
+        let base = segment_base(i);
+        let next = segment_base(i + 1);
+        if b < next {
+            let low = start + (b - base) * width;
+            return (low, low + width);
+        }
     }
+    (DAY, DAY)
+}
+
+/// The value a percentile reports for a bucket: exact seconds under a
+/// minute, the middle of the bucket above.
+pub fn bucket_value(b: u16) -> i64 {
+    let (low, high) = bucket_bounds(b);
+    if high - low <= 1 { low } else { (low + high) / 2 }
 }
 
 impl Hist {
@@ -60,7 +77,7 @@ impl Hist {
         }
     }
 
-    /// Nearest-rank percentile, to bucket resolution (its upper bound).
+    /// Nearest-rank percentile, to bucket resolution.
     pub fn percentile(&self, p: f64) -> Option<i64> {
         let total: u64 = self.0.values().sum();
         if total == 0 {
@@ -71,7 +88,7 @@ impl Hist {
         for (b, c) in &self.0 {
             seen += c;
             if seen >= rank {
-                return Some(bucket_upper(*b));
+                return Some(bucket_value(*b));
             }
         }
         None
@@ -149,13 +166,16 @@ mod tests {
 
     #[test]
     fn buckets_are_contiguous_and_cover_a_day() {
-        for b in 0..238u16 {
-            let upper = bucket_upper(b);
-            assert_eq!(bucket_of(upper - 1), b, "bucket {b}");
-            assert_eq!(bucket_of(upper), b + 1, "bucket {b}");
+        let last = bucket_of(DAY);
+        for b in 0..last {
+            let (low, high) = bucket_bounds(b);
+            assert_eq!(bucket_of(low), b, "bucket {b}");
+            assert_eq!(bucket_of(high - 1), b, "bucket {b}");
+            assert_eq!(bucket_of(high), b + 1, "bucket {b}");
         }
         assert_eq!(bucket_of(-5), 0);
-        assert_eq!(bucket_of(10 * 86_400), 238);
+        assert_eq!(bucket_of(10 * DAY), last);
+        assert_eq!(bucket_bounds(last), (DAY, DAY));
     }
 
     #[test]
@@ -164,8 +184,9 @@ mod tests {
         for s in [10, 20, 40, 100, 1000] {
             h.add(s);
         }
-        assert_eq!(h.percentile(0.5), Some(45));
-        assert_eq!(h.percentile(0.9), Some(1020));
+        assert_eq!(h.percentile(0.5), Some(40), "exact under a minute");
+        assert_eq!(h.percentile(0.8), Some(105), "middle of 100..110");
+        assert_eq!(h.percentile(0.9), Some(990), "middle of 960..1020");
         assert_eq!(Hist::default().percentile(0.5), None);
     }
 }

@@ -27,7 +27,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use httpkit::body::{media_type, parse_json, wrong_media_type};
-use httpkit::lang::{lang_of, query_lang};
+use httpkit::lang::{page_lang, query_lang};
 use httpkit::{ApiError, read_body};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -390,7 +390,7 @@ struct Reply {
 impl Reply {
     fn of(req: &HttpRequest) -> Reply {
         Reply {
-            lang: lang_of(req),
+            lang: page_lang(req),
             remember: query_lang(req).is_some(),
         }
     }

@@ -3,7 +3,7 @@
 use actix_web::cookie::{Cookie, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use httpkit::lang::{LANG_COOKIE, lang_of, query_lang};
+use httpkit::lang::{LANG_COOKIE, page_lang, query_lang};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use shared::Lang;
 
@@ -25,7 +25,7 @@ impl Page {
     /// The page language of a request (`?lang=`, cookie, `Accept-Language`).
     pub fn of(req: &HttpRequest) -> Page {
         Page {
-            lang: lang_of(req),
+            lang: page_lang(req),
             remember: query_lang(req).is_some(),
         }
     }

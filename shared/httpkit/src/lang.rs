@@ -30,6 +30,16 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
         .unwrap_or_default()
 }
 
+/// The language of a page: `?lang=`, then the `lang` cookie, then
+/// Indonesian. Unlike API errors, pages ignore `Accept-Language`: a public
+/// tablet or a citizen's phone set to English still shows Bahasa Indonesia
+/// first, with English one tap away.
+pub fn page_lang(req: &HttpRequest) -> Lang {
+    query_lang(req)
+        .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::from_tag(c.value())))
+        .unwrap_or_default()
+}
+
 /// The language named by `?lang=`, if any.
 pub fn query_lang(req: &HttpRequest) -> Option<Lang> {
     query_param(req, "lang").as_deref().and_then(Lang::from_tag)

@@ -62,6 +62,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     kiosk::startup::install_crypto();
     std::fs::create_dir_all(&args.data)?;
     let state_path = args.data.join("demo.json");
+    let first_run = !state_path.exists();
     let mut state: DemoState = match std::fs::read_to_string(&state_path) {
         Ok(s) => {
             serde_json::from_str(&s).with_context(|| format!("reading {}", state_path.display()))?
@@ -152,6 +153,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "HR token       {}",
         state.hr_token.as_deref().unwrap_or("")
     )?;
+    writeln!(
+        out,
+        "Reports        {collector_url}/api/v1/reports/offices?from=YYYY-MM-DD&to=YYYY-MM-DD \
+         (and /asn; header Authorization: Bearer <HR token>; &format=csv for Excel)"
+    )?;
+    writeln!(
+        out,
+        "Citizens rate at {collector_url}/r/... : the QR code a counter console shows after each completed ticket"
+    )?;
     for (i, o) in demo_data::offices().iter().enumerate() {
         let creds = &state.kiosks[o.id];
         let port = args.port + 1 + i as u16;
@@ -169,13 +179,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("starting the kiosk of {} on port {port}", o.id))?;
         servers.push(tokio::spawn(app.run_until_stopped()));
         writeln!(out, "\n{} ({}, {})", o.spec.name, o.id, o.spec.tz)?;
-        writeln!(out, "  kiosk          {kiosk_url}")?;
-        writeln!(out, "  dashboard API  {kiosk_url}/api/dashboard")?;
+        writeln!(out, "  entrance       {kiosk_url}/")?;
+        writeln!(out, "  dashboard      {kiosk_url}/dashboard")?;
         for c in &o.spec.counters {
             writeln!(
                 out,
-                "  {:<14} {kiosk_url}/api/counters/{}/  (serves {})",
+                "  {:<14} console {kiosk_url}/counter/{}   tablet {kiosk_url}/tablet/{}   (serves {})",
                 c.name,
+                c.id,
                 c.id,
                 c.services.join(", ")
             )?;
@@ -185,6 +196,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
             writeln!(out, "  ASN            {name:<18} NIP {nip}  PIN {pin}")?;
         }
     }
+    if first_run {
+        seed_visits(&http, args.port).await?;
+        writeln!(
+            out,
+            "\nSeeded a few rated visits at every office (first run only)."
+        )?;
+    }
     writeln!(
         out,
         "\nData in {} (delete it to start afresh). Ctrl-C stops everything.",
@@ -193,6 +211,73 @@ async fn run(args: Args) -> anyhow::Result<()> {
     println!("{out}");
     for s in servers {
         s.await??;
+    }
+    Ok(())
+}
+
+/// A few visits at each office, through the kiosks' own API, so the
+/// dashboards and reports have something to show: citizens take numbers, the
+/// first ASN serves them at the first counter, most rate, some with the
+/// survey; two stay waiting in the queue.
+async fn seed_visits(http: &reqwest::Client, port: u16) -> anyhow::Result<()> {
+    let scores = [4, 3, 4, 2, 4, 3, 4];
+    for (i, o) in demo_data::offices().iter().enumerate() {
+        let k = format!("http://127.0.0.1:{}", port + 1 + i as u16);
+        let counter = &o.spec.counters[0];
+        let service = &counter.services[0];
+        let (nip, _, pin) = o.staff[0];
+        let res = http
+            .post(format!("{k}/api/counters/{}/session", counter.id))
+            .json(&serde_json::json!({"nip": nip, "pin": pin}))
+            .send()
+            .await?;
+        let session: shared::wire::SessionCreated = ok_json(res, "signing in").await?;
+        let auth = format!("Bearer {}", session.session);
+        for (n, score) in scores.iter().enumerate() {
+            let res = http
+                .post(format!("{k}/api/tickets"))
+                .json(&serde_json::json!({"service": service}))
+                .send()
+                .await?;
+            let _: serde_json::Value = ok_json(res, "taking a number").await?;
+            let res = http
+                .post(format!("{k}/api/counters/{}/next", counter.id))
+                .header("Authorization", &auth)
+                .send()
+                .await?;
+            let t: shared::wire::TicketView = ok_json(res, "calling").await?;
+            let res = http
+                .post(format!("{k}/api/tickets/{}/complete", t.ticket_id))
+                .header("Authorization", &auth)
+                .send()
+                .await?;
+            let _: serde_json::Value = ok_json(res, "completing").await?;
+            if n == 5 {
+                continue; // Not every citizen rates.
+            }
+            let mut body = serde_json::json!({"ticket_id": t.ticket_id, "score": score});
+            if n % 2 == 0 {
+                body["answers"] = serde_json::json!([score, 3, score, 4, 3, score, score, 3, 3]);
+            }
+            let res = http
+                .post(format!("{k}/api/ratings"))
+                .json(&body)
+                .send()
+                .await?;
+            let _: serde_json::Value = ok_json(res, "rating").await?;
+        }
+        for _ in 0..2 {
+            let res = http
+                .post(format!("{k}/api/tickets"))
+                .json(&serde_json::json!({"service": service}))
+                .send()
+                .await?;
+            let _: serde_json::Value = ok_json(res, "taking a number").await?;
+        }
+        http.delete(format!("{k}/api/counters/{}/session", counter.id))
+            .header("Authorization", &auth)
+            .send()
+            .await?;
     }
     Ok(())
 }

@@ -34,12 +34,13 @@ pub const PHONE: (u32, u32) = (360, 740);
 /// The entrance screen and the counter tablet (CSS pixels).
 pub const TABLET: (u32, u32) = (1280, 800);
 
-/// The browser's locale, as on the office's devices. The pages follow
-/// `Accept-Language` when no language was chosen, so an English browser would
-/// get English pages.
-pub const LOCALE: &str = "id-ID";
+/// The browser's locale: English, deliberately. Pages must show Bahasa
+/// Indonesia until someone chooses English, whatever the device's language,
+/// so the tests run in the browser most likely to expose a page that follows
+/// `Accept-Language` instead.
+pub const LOCALE: &str = "en-US";
 /// The `Accept-Language` the browser sends.
-const ACCEPT_LANGUAGE: &str = "id-ID,id";
+const ACCEPT_LANGUAGE: &str = "en-US,en";
 
 /// How long a wait lasts by default. Generous because the test machine has two
 /// cores and other builds may be running; a passing wait returns as soon as
@@ -109,7 +110,7 @@ impl Browser {
                 "metrics-recording-only",
             ])
             .arg(("password-store", "basic"))
-            // The pages follow Accept-Language: be a browser in Indonesia.
+            // Fixed, not inherited from the machine (see LOCALE).
             .arg(("lang", LOCALE))
             .arg(("accept-lang", ACCEPT_LANGUAGE))
             // Each tab sets its own device metrics.
@@ -251,6 +252,15 @@ impl Tab {
     /// The tab's current URL.
     pub async fn url(&self) -> String {
         self.eval("location.href")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The page's language: `<html lang>`.
+    pub async fn html_lang(&self) -> String {
+        self.eval("document.documentElement.lang")
             .await
             .as_str()
             .unwrap_or_default()
@@ -602,6 +612,15 @@ async fn the_harness_opens_a_kiosk_page_at_phone_size_and_records_its_requests()
     .await;
     assert_eq!(tab.eval("window.innerWidth").await, serde_json::json!(360));
     assert_eq!(tab.eval("window.innerHeight").await, serde_json::json!(740));
+    assert_eq!(
+        tab.eval("navigator.language").await,
+        serde_json::json!(LOCALE)
+    );
+    assert_eq!(
+        tab.html_lang().await,
+        "id",
+        "Bahasa Indonesia first, even in an English browser"
+    );
     assert_eq!(tab.url().await, format!("{}/", o.kiosk.base));
     assert!(
         tab.requests().contains(&format!("{}/", o.kiosk.base)),

@@ -13,6 +13,7 @@ use shared::wire::{Channel, Completed, Event, RatingEvent, TicketView};
 
 use crate::browser::{PHONE, TABLET, Tab, WAIT, browser_or_skip};
 use crate::helpers::*;
+use crate::qr_decode::decode_svg;
 
 /// Answers given to the nine SKM questions U1..U9.
 const ANSWERS: [u8; 9] = [4, 3, 4, 2, 3, 4, 1, 3, 4];
@@ -42,15 +43,6 @@ fn kiosk_ratings(o: &Office) -> Vec<RatingEvent> {
         .collect()
 }
 
-/// `<html lang>` of the tab's page.
-async fn html_lang(tab: &Tab) -> String {
-    tab.eval("document.documentElement.lang")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_citizen_takes_a_number_on_the_entrance_screen() {
     let Some(b) = browser_or_skip().await else {
@@ -61,7 +53,7 @@ async fn a_citizen_takes_a_number_on_the_entrance_screen() {
     let tab = b.new_page(&format!("{base}/"), TABLET.0, TABLET.1).await;
     let ktp = r#"button.service[data-service="ktp"]"#;
     tab.wait_visible(ktp, WAIT).await;
-    assert_eq!(html_lang(&tab).await, "id", "Bahasa Indonesia by default");
+    assert_eq!(tab.html_lang().await, "id", "Bahasa Indonesia by default");
     // One form per service of the office (ktp, kk, akta), each posting to /take.
     assert_eq!(
         tab.count(r#"form[method="post"][action="/take"] input[name="service"]"#)
@@ -151,6 +143,11 @@ async fn an_asn_signs_in_on_the_console_calls_the_next_ticket_and_completes_it()
         rating_url.starts_with(&format!("{}/r/", o.collector.base)),
         "{rating_url}"
     );
+    // The QR code on screen is that link.
+    let svg = tab
+        .eval("document.querySelector('#qr svg').outerHTML")
+        .await;
+    assert_eq!(decode_svg(svg.as_str().unwrap()).unwrap(), rating_url);
     assert_eq!(o.kiosk.dashboard().await.today.served, 1);
     tab.screenshot("console-completed-qr").await;
     tab.assert_loaded_only_from_own_origin().await;
@@ -283,7 +280,7 @@ async fn a_citizen_rates_on_the_phone_from_the_qr_link_only_once() {
     // second phone, or a tab left open).
     let other = b.new_page(&done.rating_url, PHONE.0, PHONE.1).await;
     tab.wait_visible("form#rate", WAIT).await;
-    assert_eq!(html_lang(&tab).await, "id");
+    assert_eq!(tab.html_lang().await, "id");
     assert_eq!(tab.count("form#rate label.face").await, 4);
     assert_eq!(tab.count("form#rate fieldset[data-element]").await, 9);
     // Fits the phone: nothing wider than the screen.
@@ -344,7 +341,7 @@ async fn a_citizen_switches_to_english_and_it_is_remembered_on_the_next_page() {
     let base = &o.kiosk.base;
     let tab = b.new_page(&format!("{base}/"), TABLET.0, TABLET.1).await;
     tab.wait_visible("a.lang-en", WAIT).await;
-    assert_eq!(html_lang(&tab).await, "id");
+    assert_eq!(tab.html_lang().await, "id");
     let indonesian = tab.text_of("body").await;
 
     tab.click("a.lang-en").await;
@@ -363,7 +360,7 @@ async fn a_citizen_switches_to_english_and_it_is_remembered_on_the_next_page() {
     // No ?lang= on this URL: the cookie carries the choice.
     tab.goto(&format!("{base}/dashboard")).await;
     tab.wait_for("#queue", WAIT).await;
-    assert_eq!(html_lang(&tab).await, "en", "English was not remembered");
+    assert_eq!(tab.html_lang().await, "en", "English was not remembered");
     tab.screenshot("dashboard-english").await;
 
     tab.click("a.lang-id").await;
@@ -375,7 +372,7 @@ async fn a_citizen_switches_to_english_and_it_is_remembered_on_the_next_page() {
     .await;
     tab.goto(&format!("{base}/")).await;
     tab.wait_for("a.lang-en", WAIT).await;
-    assert_eq!(html_lang(&tab).await, "id", "back to Bahasa Indonesia");
+    assert_eq!(tab.html_lang().await, "id", "back to Bahasa Indonesia");
     b.close().await;
 }
 
@@ -391,36 +388,42 @@ async fn every_page_loads_nothing_from_outside_its_own_server() {
     let (_, done) = completed_ticket(&o, "ktp").await;
     o.kiosk.take_ticket("kk").await;
 
+    // The tablet last: it is the page with a script, and the others are
+    // checked even while it is broken.
     let pages = [
-        ("entrance", format!("{base}/"), TABLET, r#"button.service"#),
+        ("entrance", format!("{base}/"), TABLET, "button.service"),
         (
             "console",
             format!("{base}/counter/L1"),
             TABLET,
             "form#signin",
         ),
+        ("dashboard", format!("{base}/dashboard"), TABLET, "#queue"),
+        ("qr", done.rating_url.clone(), PHONE, "form#rate"),
         (
             "tablet",
             format!("{base}/tablet/L1"),
             TABLET,
             "#screen-rate",
         ),
-        ("dashboard", format!("{base}/dashboard"), TABLET, "#queue"),
-        ("qr", done.rating_url.clone(), PHONE, "form#rate"),
     ];
     for (name, url, (w, h), ready) in pages {
         let tab = b.new_page(&url, w, h).await;
         tab.wait_visible(ready, WAIT).await;
-        if name == "tablet" {
-            // Let it poll the counter at least once.
-            tab.wait_visible("#ticket-label", WAIT).await;
-        }
         if name == "dashboard" {
             assert!(tab.text_of("#queue").await.contains("B-001"));
         }
+        if name == "tablet" {
+            // Its requests include its polling.
+            let current = format!("{base}/api/counters/L1/current");
+            eventually("the tablet to poll its counter", WAIT, || async {
+                tab.requests().contains(&current).then_some(())
+            })
+            .await;
+        }
         tab.screenshot(&format!("own-origin-{name}")).await;
-        tab.assert_loaded_only_from_own_origin().await;
         tab.assert_no_js_errors();
+        tab.assert_loaded_only_from_own_origin().await;
     }
     b.close().await;
 }
