@@ -54,6 +54,10 @@ pub(crate) const RATINGS_BY_TICKET: TableDefinition<(u128, u128), ()> =
 const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("counts");
 /// The counter of QR ratings received.
 pub const COUNT_QR_RATINGS: &str = "qr_ratings";
+/// The counter of kiosk events applied.
+pub const COUNT_EVENTS: &str = "events_applied";
+/// The counter of ratings recorded (any channel and status).
+pub const COUNT_RATINGS: &str = "ratings";
 /// Office definitions (shared with the registry in `store.rs`).
 const OFFICES: TableDefinition<&str, &[u8]> = TableDefinition::new("offices");
 
@@ -364,6 +368,8 @@ struct Cx<'t> {
     by_ticket_t: Table<'t, (u128, u128), ()>,
     counts_t: Table<'t, &'static str, u64>,
     tickets: HashMap<u128, TicketRec>,
+    /// Counter increments, written once at the end.
+    added: HashMap<&'static str, u64>,
     office_day: HashMap<(String, String, String), Rollup>,
     nip_day: HashMap<(String, String, String, String), Rollup>,
     offices: HashMap<OfficeId, Option<Office>>,
@@ -383,6 +389,7 @@ impl<'t> Cx<'t> {
             by_ticket_t: w.open_table(RATINGS_BY_TICKET)?,
             counts_t: w.open_table(COUNTS)?,
             tickets: HashMap::new(),
+            added: HashMap::new(),
             office_day: HashMap::new(),
             nip_day: HashMap::new(),
             offices: HashMap::new(),
@@ -505,6 +512,7 @@ impl<'t> Cx<'t> {
         let mut seq = b.first_seq;
         for (event, raw) in b.events {
             if seq > mark {
+                *self.added.entry(COUNT_EVENTS).or_default() += 1;
                 self.events.insert((k, seq), raw.as_slice())?;
                 self.apply_event(b.kiosk, &b.office, event)?;
             }
@@ -794,8 +802,12 @@ impl<'t> Cx<'t> {
         Ok(QrOutcome::Accepted(id))
     }
 
-    /// Writes every touched ticket and rollup once.
+    /// Writes every touched ticket, rollup and counter once.
     fn flush(&mut self) -> Result<(), IngestError> {
+        for (name, n) in self.added.drain() {
+            let old = self.counts_t.get(name)?.map(|v| v.value()).unwrap_or(0);
+            self.counts_t.insert(name, old + n)?;
+        }
         for (k, t) in self.tickets.drain() {
             self.tickets_t
                 .insert(k, serde_json::to_vec(&t)?.as_slice())?;

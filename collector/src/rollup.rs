@@ -61,7 +61,11 @@ pub fn bucket_bounds(b: u16) -> (i64, i64) {
 /// minute, the middle of the bucket above.
 pub fn bucket_value(b: u16) -> i64 {
     let (low, high) = bucket_bounds(b);
-    if high - low <= 1 { low } else { (low + high) / 2 }
+    if high - low <= 1 {
+        low
+    } else {
+        (low + high) / 2
+    }
 }
 
 impl Hist {

@@ -166,6 +166,10 @@ pub struct Counts {
     pub roster_active: u64,
     /// QR ratings received.
     pub qr_ratings: u64,
+    /// Kiosk events applied.
+    pub events_applied: u64,
+    /// Ratings recorded (tablet and QR, any status).
+    pub ratings: u64,
 }
 
 /// A citizen's rating from their phone, checked and ready to store: the
@@ -627,20 +631,18 @@ impl Store {
     pub async fn counts(&self) -> Result<Counts, StoreError> {
         self.run(|db| {
             let txn = db.begin_read()?;
-            let roster_active = txn
-                .open_table(COUNTS)?
-                .get(COUNT_ROSTER_ACTIVE)?
-                .map(|v| v.value())
-                .unwrap_or(0);
+            let counts = txn.open_table(COUNTS)?;
+            let count = |name: &str| -> Result<u64, StoreError> {
+                Ok(counts.get(name)?.map(|v| v.value()).unwrap_or(0))
+            };
+            let roster_active = count(COUNT_ROSTER_ACTIVE)?;
             Ok(Counts {
                 offices: txn.open_table(OFFICES)?.len()?,
                 kiosks: txn.open_table(KIOSKS)?.len()?,
                 roster_active,
-                qr_ratings: txn
-                    .open_table(COUNTS)?
-                    .get(crate::ingest::COUNT_QR_RATINGS)?
-                    .map(|v| v.value())
-                    .unwrap_or(0),
+                qr_ratings: count(crate::ingest::COUNT_QR_RATINGS)?,
+                events_applied: count(crate::ingest::COUNT_EVENTS)?,
+                ratings: count(crate::ingest::COUNT_RATINGS)?,
             })
         })
         .await

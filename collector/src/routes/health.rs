@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use httpkit::metrics::gauge;
+use httpkit::metrics::{counter, gauge};
 use httpkit::{ApiError, HttpMetrics};
 use shared::Msg;
 
@@ -69,6 +69,18 @@ pub async fn metrics(
         "collector_qr_ratings",
         "Ratings received from citizens' phones (QR codes).",
         counts.qr_ratings,
+    );
+    counter(
+        &mut out,
+        "collector_events_applied_total",
+        "Kiosk events applied (each exactly once).",
+        counts.events_applied,
+    );
+    counter(
+        &mut out,
+        "collector_ratings_total",
+        "Ratings recorded from tablets and phones, counted or not.",
+        counts.ratings,
     );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -36,7 +36,10 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
 /// first, with English one tap away.
 pub fn page_lang(req: &HttpRequest) -> Lang {
     query_lang(req)
-        .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::from_tag(c.value())))
+        .or_else(|| {
+            req.cookie(LANG_COOKIE)
+                .and_then(|c| Lang::from_tag(c.value()))
+        })
         .unwrap_or_default()
 }
 
