@@ -45,9 +45,6 @@ const ROSTER_BY_NIP: TableDefinition<&str, &str> = TableDefinition::new("roster_
 /// SHA-256 of an HR or head token -> [`Role`] (JSON). The token itself is
 /// never stored.
 const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
-/// Ticket id (UUID v7 as u128) -> [`QrRatingRecord`] (JSON): the ratings
-/// citizens sent from their phones. Keyed by ticket because a ticket is rated
-/// once: the key's presence is the "already rated" check.
 
 const META_SCHEMA: &str = "schema_version";
 const META_ADMIN_TOKEN: &str = "admin_token_sha256";

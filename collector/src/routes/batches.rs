@@ -40,7 +40,7 @@ pub async fn post(
     if media_type(&req).as_deref() != Some("application/json") {
         return Err(wrong_media_type("application/json"));
     }
-    let mut inner: Payload = payload.into_inner().into();
+    let mut inner: Payload = payload.into_inner();
     let body = read_body(&req, &mut inner).await?;
     let now = Timestamp::now().as_second();
     let kiosk = authenticate(&req, &state, &body, now).await?;

@@ -1,7 +1,8 @@
 // Counter tablet: asks the citizen for one rating per completed ticket.
 // Polls the counter's current ticket; after a face, offers the SKM survey;
 // sends once (Kirim, Lewati, or after 20 s idle); thanks; resets.
-(function () {
+// Inline scripts ignore `defer`: wait for the page before touching it.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var root = document.getElementById("tablet");
   var counter = root.getAttribute("data-counter");
@@ -129,4 +130,4 @@
 
   reset(null);
   setInterval(poll, POLL_MS);
-})();
+});

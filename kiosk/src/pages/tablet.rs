@@ -42,7 +42,7 @@ pub async fn page(
         StatusCode::OK,
         &format!("{name} — {office}"),
         "",
-        Some(html! { script defer { (PreEscaped(SCRIPT)) } }),
+        Some(html! { script { (PreEscaped(SCRIPT)) } }),
         html! {
             div #tablet data-counter=(counter) {
                 p.muted.center { (office) " · " (name) }
