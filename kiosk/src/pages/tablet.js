@@ -126,7 +126,9 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   comment.addEventListener("input", armIdle);
   document.getElementById("send").addEventListener("click", function () { send(true); });
-  document.getElementById("skip").addEventListener("click", function () { send(false); });
+  document.querySelectorAll("button.skip").forEach(function (b) {
+    b.addEventListener("click", function () { send(false); });
+  });
 
   reset(null);
   setInterval(poll, POLL_MS);

@@ -66,6 +66,7 @@ pub async fn page(
                         (t(lang, "Boleh dilewati. Bantu kami memperbaiki layanan: ", "Optional. Help us improve: "))
                         span #survey-progress { "0" } "/9 " (t(lang, "dijawab", "answered"))
                     }
+                    p { button.secondary.skip type="button" { (t(lang, "Lewati survei, kirim penilaian saja", "Skip the survey, just send my rating")) } }
                     @for e in &ELEMENTS {
                         fieldset data-element=(e.code) {
                             legend { (e.code) ". " (e.name(lang)) }
@@ -82,7 +83,7 @@ pub async fn page(
                     p #send-error.error hidden data-offline=(t(lang, "Belum terkirim. Periksa jaringan lalu tekan Kirim lagi.", "Not sent yet. Check the network and press Send again.")) {}
                     div.row style="margin-top:1rem" {
                         button #send type="button" { (t(lang, "Kirim", "Send")) }
-                        button #skip.secondary type="button" { (t(lang, "Lewati", "Skip")) }
+                        button #skip.secondary.skip type="button" { (t(lang, "Lewati", "Skip")) }
                     }
                 }
                 section #screen-thanks.screen.center hidden {
