@@ -168,52 +168,82 @@ fn csv_response(
         .body(body))
 }
 
+/// Who may see what, for which period: the start of both reports.
+async fn scope(
+    req: &HttpRequest,
+    state: &AppState,
+    q: &ReportQuery,
+) -> Result<(Period, Vec<OfficeId>), ApiError> {
+    let role = role_of(req, state).await?;
+    let p = period(q)?;
+    let ids = offices_in_scope(&role, q.office_id.as_deref(), state).await?;
+    Ok((p, ids))
+}
+
+fn no_office(id: &OfficeId) -> ApiError {
+    ApiError::not_found(Msg::new(
+        format!("Kantor {id} tidak ada"),
+        format!("No office {id}"),
+    ))
+}
+
+/// Runs a report computation off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::ingest::IngestError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(f)
+        .await
+        .map_err(ApiError::unexpected)?
+        .map_err(ApiError::unexpected)
+}
+
 /// `GET /api/v1/reports/offices`.
 pub async fn offices(
     req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let role = role_of(&req, &state).await?;
-    let p = period(&q)?;
-    let ids = offices_in_scope(&role, q.office_id.as_deref(), &state).await?;
+    let (p, ids) = scope(&req, &state, &q).await?;
     let mut rows: Vec<OfficeReportRow> = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(office) = state.store.office(id.clone()).await.map_err(store_err)? else {
-            return Err(ApiError::not_found(Msg::new(
-                format!("Kantor {id} tidak ada"),
-                format!("No office {id}"),
-            )));
-        };
-        let db = state.store.database();
-        let row = web::block(move || office_row(&db, &office, p))
+        let office = state
+            .store
+            .office(id.clone())
             .await
-            .map_err(ApiError::unexpected)?;
-        rows.push(row.map_err(ApiError::unexpected)?);
+            .map_err(store_err)?
+            .ok_or_else(|| no_office(&id))?;
+        let db = state.store.database();
+        rows.push(blocking(move || office_row(&db, &office, p)).await?);
     }
-    if wants_csv(&req, &q) {
-        let mut head: Vec<String> = vec!["office_id".into(), "name".into()];
-        head.extend(FIGURE_COLUMNS.iter().map(|c| c.to_string()));
-        head.extend(["ikm_sample_min", "grade"].map(String::from));
-        head.extend(FIGURE_COLUMNS.iter().map(|c| format!("previous_{c}")));
-        let body = rows
-            .iter()
-            .map(|r| {
-                let mut cells = vec![r.office_id.clone(), r.name.clone()];
-                cells.extend(figure_cells(&r.figures));
-                cells.push(r.ikm_sample_min.to_string());
-                cells.push(r.grade.clone().unwrap_or_default());
-                cells.extend(figure_cells(&r.previous));
-                cells
-            })
-            .collect();
-        return csv_response(head, body, "laporan-kantor");
+    if !wants_csv(&req, &q) {
+        return Ok(HttpResponse::Ok().json(OfficeReport {
+            from: p.from.to_string(),
+            to: p.to.to_string(),
+            rows,
+        }));
     }
-    Ok(HttpResponse::Ok().json(OfficeReport {
-        from: p.from.to_string(),
-        to: p.to.to_string(),
-        rows,
-    }))
+    let mut head: Vec<String> = vec!["office_id".into(), "name".into()];
+    head.extend(FIGURE_COLUMNS.iter().map(|c| c.to_string()));
+    head.extend(["ikm_sample_min", "grade"].map(String::from));
+    head.extend(FIGURE_COLUMNS.iter().map(|c| format!("previous_{c}")));
+    let body = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![r.office_id.clone(), r.name.clone()];
+            cells.extend(figure_cells(&r.figures));
+            cells.push(r.ikm_sample_min.to_string());
+            cells.push(r.grade.clone().unwrap_or_default());
+            cells.extend(figure_cells(&r.previous));
+            cells
+        })
+        .collect();
+    csv_response(head, body, "laporan-kantor")
+}
+
+fn band_word(b: Option<shared::fair::Band>) -> String {
+    b.and_then(|b| serde_json::to_value(b).ok())
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 /// `GET /api/v1/reports/asn`.
@@ -222,81 +252,63 @@ pub async fn asn(
     state: web::Data<AppState>,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let role = role_of(&req, &state).await?;
-    let p = period(&q)?;
-    let ids = offices_in_scope(&role, q.office_id.as_deref(), &state).await?;
+    let (p, ids) = scope(&req, &state, &q).await?;
     let mut rows: Vec<AsnReportRow> = Vec::new();
     for id in ids {
-        let Some((_, roster)) = state
+        let (_, roster) = state
             .store
             .office_with_roster(id.clone())
             .await
             .map_err(store_err)?
-        else {
-            return Err(ApiError::not_found(Msg::new(
-                format!("Kantor {id} tidak ada"),
-                format!("No office {id}"),
-            )));
-        };
+            .ok_or_else(|| no_office(&id))?;
         let names: HashMap<String, String> = roster
             .into_iter()
             .map(|r| (r.nip.to_string(), r.name))
             .collect();
         let db = state.store.database();
-        let part = web::block(move || asn_rows(&db, &id, &names, p, FairParams::default()))
-            .await
-            .map_err(ApiError::unexpected)?
-            .map_err(ApiError::unexpected)?;
-        rows.extend(part);
+        rows.extend(blocking(move || asn_rows(&db, &id, &names, p, FairParams::default())).await?);
     }
-    if wants_csv(&req, &q) {
-        let mut head: Vec<String> = vec!["nip".into(), "name".into(), "office_id".into()];
-        head.extend(FIGURE_COLUMNS.iter().map(|c| c.to_string()));
-        head.extend(
-            [
-                "ratings_by_session",
-                "response_rate",
-                "score_mean",
-                "expected",
-                "score_adjusted",
-                "ci_low",
-                "ci_high",
-                "band",
-            ]
-            .map(String::from),
-        );
-        head.extend(FIGURE_COLUMNS.iter().map(|c| format!("previous_{c}")));
-        let body = rows
-            .iter()
-            .map(|r| {
-                let mut cells = vec![r.nip.clone(), r.name.clone(), r.office_id.clone()];
-                cells.extend(figure_cells(&r.figures));
-                cells.extend([
-                    r.ratings_by_session.to_string(),
-                    opt(r.response_rate),
-                    opt(r.score_mean),
-                    opt(r.expected),
-                    opt(r.score_adjusted),
-                    opt(r.ci_low),
-                    opt(r.ci_high),
-                    r.band
-                        .map(|b| {
-                            serde_json::to_value(b)
-                                .ok()
-                                .and_then(|v| v.as_str().map(String::from))
-                                .unwrap_or_default()
-                        })
-                        .unwrap_or_default(),
-                ]);
-                cells.extend(figure_cells(&r.previous));
-                cells
-            })
-            .collect();
-        return csv_response(head, body, "laporan-asn");
+    if !wants_csv(&req, &q) {
+        return Ok(HttpResponse::Ok().json(AsnReport {
+            from: p.from.to_string(),
+            to: p.to.to_string(),
+            rows,
+        }));
     }
-    Ok(HttpResponse::Ok().json(AsnReport {
-        from: p.from.to_string(),
-        to: p.to.to_string(),
-        rows,
-    }))
+    let mut head: Vec<String> = vec!["nip".into(), "name".into(), "office_id".into()];
+    head.extend(FIGURE_COLUMNS.iter().map(|c| c.to_string()));
+    head.extend(
+        [
+            "ratings_by_session",
+            "response_rate",
+            "score_mean",
+            "expected",
+            "score_adjusted",
+            "ci_low",
+            "ci_high",
+            "band",
+        ]
+        .map(String::from),
+    );
+    head.extend(FIGURE_COLUMNS.iter().map(|c| format!("previous_{c}")));
+    let body = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![r.nip.clone(), r.name.clone(), r.office_id.clone()];
+            cells.extend(figure_cells(&r.figures));
+            cells.extend([
+                r.ratings_by_session.to_string(),
+                opt(r.response_rate),
+                opt(r.score_mean),
+                opt(r.expected),
+                opt(r.score_adjusted),
+                opt(r.ci_low),
+                opt(r.ci_high),
+                band_word(r.band),
+            ]);
+            cells.extend(figure_cells(&r.previous));
+            cells
+        })
+        .collect();
+    csv_response(head, body, "laporan-asn")
 }

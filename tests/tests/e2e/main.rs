@@ -12,5 +12,6 @@ mod forwarding;
 mod pages;
 mod provisioning;
 mod proxy;
+mod reports;
 mod system;
 mod visit;
