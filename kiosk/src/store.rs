@@ -550,3 +550,60 @@ mod tests {
         panic!("database still locked");
     }
 }
+
+#[cfg(test)]
+mod prune_tests {
+    use super::*;
+    use crate::state::tests::config;
+
+    #[tokio::test]
+    async fn only_acknowledged_events_past_retention_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir.path().join("k.redb"))
+            .unwrap()
+            .start(config("Asia/Jakarta"), Clock::default())
+            .unwrap();
+        let ktp = ServiceCode::parse("ktp").unwrap();
+        for _ in 0..5 {
+            let k = ktp.clone();
+            store
+                .exec(move |tx| tx.issue_ticket(&k, new_ticket_id()))
+                .await
+                .unwrap();
+        }
+        store
+            .exec(|tx| {
+                tx.set_acked(3);
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let future = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+        let past = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+        assert_eq!(
+            store.prunable_through(3, past, 100).unwrap(),
+            None,
+            "nothing is old enough yet"
+        );
+        let through = store.prunable_through(3, future, 100).unwrap();
+        assert_eq!(through, Some(3), "never past the acknowledgement");
+        store
+            .exec(move |tx| {
+                tx.prune_through(5);
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let left: Vec<u64> = store
+            .events_raw_from(1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(
+            left,
+            [4, 5],
+            "prune_through is capped at the acknowledged mark"
+        );
+    }
+}

@@ -502,3 +502,62 @@ async fn a_kiosk_clock_ten_minutes_off_is_detected_reported_and_its_batches_acce
     );
     let _ = Method::GET;
 }
+
+#[tokio::test]
+async fn a_collector_restored_from_an_older_backup_gets_the_missing_events_resent() {
+    let (live, backup) = (temp_dir(), temp_dir());
+    let token = "admin-token-for-restore-test";
+    let c = CollectorProcess::start(live.path(), "127.0.0.1:0", token).await;
+    let (base, port) = (c.base.clone(), c.port);
+    let listen = format!("127.0.0.1:{port}");
+    let creds = provision_at(&base, token, OFFICE).await;
+    let hr = hr_token(&base, token).await;
+    let dir = temp_dir();
+    let k = spawn_kiosk(
+        fast(kiosk_settings(&base, &creds, dir.path())),
+        creds.clone(),
+    )
+    .await;
+    visit(&k, "ktp", "L1", ASN1, Some((4, None))).await;
+    drained(&k).await;
+    // Nightly backup: a copy of the file while the collector is stopped.
+    c.kill9().await;
+    std::fs::copy(
+        live.path().join("collector.redb"),
+        backup.path().join("collector.redb"),
+    )
+    .unwrap();
+    let c = CollectorProcess::start(live.path(), &listen, token).await;
+    visit(&k, "ktp", "L1", ASN1, Some((3, None))).await;
+    visit(&k, "kk", "L1", ASN1, Some((2, None))).await;
+    let acked = drained(&k).await.acked_through;
+    c.kill9().await;
+
+    // The disk is lost; the collector comes back from last night's copy,
+    // which is missing the last two visits.
+    let c = CollectorProcess::start(backup.path(), &listen, token).await;
+    assert!(applied_through(&c.base, token, &creds).await < acked);
+    visit(&k, "kk", "L1", ASN1, Some((1, None))).await;
+    let o = drained(&k).await;
+    assert_eq!(
+        applied_through(&c.base, token, &creds).await,
+        o.next_seq - 1
+    );
+    let d = today("Asia/Jakarta");
+    let r: AsnReport = get_report(
+        &c.base,
+        &hr,
+        &format!(
+            "/api/v1/reports/asn?office_id={OFFICE}&from={}&to={d}",
+            d.yesterday().unwrap()
+        ),
+    )
+    .await;
+    let row = r.rows.iter().find(|r| r.nip == ASN1.0).unwrap();
+    assert_eq!(
+        (row.figures.services, row.figures.ratings),
+        (4, 4),
+        "every visit, once"
+    );
+    assert_eq!(row.score_mean, Some(2.5));
+}
