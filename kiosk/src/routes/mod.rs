@@ -62,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/api/ratings").route(web::post().to(ratings::create)))
         .service(web::resource("/api/dashboard").route(web::get().to(dashboard::snapshot)))
+        .service(web::resource("/api/dashboard/events").route(web::get().to(dashboard::events)))
         .service(web::resource("/api/outbox").route(web::get().to(dashboard::outbox)))
         .service(web::resource("/healthz").route(web::get().to(system::healthz)))
         .service(web::resource("/metrics").route(web::get().to(system::metrics)));
