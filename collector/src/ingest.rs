@@ -372,7 +372,8 @@ struct Cx<'t> {
     added: HashMap<&'static str, u64>,
     office_day: HashMap<(String, String, String), Rollup>,
     nip_day: HashMap<(String, String, String, String), Rollup>,
-    offices: HashMap<OfficeId, Option<Office>>,
+    /// Offices read once per transaction and shared, not cloned per event.
+    offices: HashMap<OfficeId, Option<Arc<Office>>>,
 }
 
 impl<'t> Cx<'t> {
@@ -396,15 +397,16 @@ impl<'t> Cx<'t> {
         })
     }
 
-    fn office(&mut self, id: &OfficeId) -> Result<Option<Office>, IngestError> {
-        if !self.offices.contains_key(id) {
-            let o = match self.offices_t.get(id.as_str())? {
-                Some(v) => Some(serde_json::from_slice::<Office>(v.value())?),
-                None => None,
-            };
-            self.offices.insert(id.clone(), o);
+    fn office(&mut self, id: &OfficeId) -> Result<Option<Arc<Office>>, IngestError> {
+        if let Some(o) = self.offices.get(id) {
+            return Ok(o.clone());
         }
-        Ok(self.offices.get(id).cloned().flatten())
+        let o = match self.offices_t.get(id.as_str())? {
+            Some(v) => Some(Arc::new(serde_json::from_slice::<Office>(v.value())?)),
+            None => None,
+        };
+        self.offices.insert(id.clone(), o.clone());
+        Ok(o)
     }
 
     fn day(&mut self, office: &OfficeId, at: Timestamp) -> Result<String, IngestError> {
@@ -421,20 +423,22 @@ impl<'t> Cx<'t> {
         day: &str,
         service: &str,
     ) -> Result<&mut Rollup, IngestError> {
+        use std::collections::hash_map::Entry;
         let key = (office.to_string(), day.to_owned(), service.to_owned());
-        if !self.office_day.contains_key(&key) {
-            let r = match self
-                .office_day_t
-                .get((key.0.as_str(), key.1.as_str(), key.2.as_str()))?
-            {
-                Some(v) => serde_json::from_slice(v.value())?,
-                None => Rollup::default(),
-            };
-            self.office_day.insert(key.clone(), r);
-        }
-        self.office_day
-            .get_mut(&key)
-            .ok_or_else(|| IngestError("rollup vanished".into()))
+        Ok(match self.office_day.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let k = e.key();
+                let r = match self
+                    .office_day_t
+                    .get((k.0.as_str(), k.1.as_str(), k.2.as_str()))?
+                {
+                    Some(v) => serde_json::from_slice(v.value())?,
+                    None => Rollup::default(),
+                };
+                e.insert(r)
+            }
+        })
     }
 
     fn nip_rollup(
@@ -444,27 +448,27 @@ impl<'t> Cx<'t> {
         day: &str,
         service: &str,
     ) -> Result<&mut Rollup, IngestError> {
+        use std::collections::hash_map::Entry;
         let key = (
             office.to_string(),
             nip.to_string(),
             day.to_owned(),
             service.to_owned(),
         );
-        if !self.nip_day.contains_key(&key) {
-            let r = match self.nip_day_t.get((
-                key.0.as_str(),
-                key.1.as_str(),
-                key.2.as_str(),
-                key.3.as_str(),
-            ))? {
-                Some(v) => serde_json::from_slice(v.value())?,
-                None => Rollup::default(),
-            };
-            self.nip_day.insert(key.clone(), r);
-        }
-        self.nip_day
-            .get_mut(&key)
-            .ok_or_else(|| IngestError("rollup vanished".into()))
+        Ok(match self.nip_day.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let k = e.key();
+                let found =
+                    self.nip_day_t
+                        .get((k.0.as_str(), k.1.as_str(), k.2.as_str(), k.3.as_str()))?;
+                let r = match found {
+                    Some(v) => serde_json::from_slice(v.value())?,
+                    None => Rollup::default(),
+                };
+                e.insert(r)
+            }
+        })
     }
 
     fn ticket(&mut self, id: TicketId) -> Result<Option<&mut TicketRec>, IngestError> {

@@ -36,7 +36,6 @@ pub fn client() -> Client {
         .expect("client")
 }
 
-#[allow(dead_code)]
 /// Polls `check` until it returns `Some`, or panics after `timeout`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where

@@ -137,3 +137,66 @@ async fn a_kiosk_with_a_wrong_key_is_refused_its_configuration() {
     };
     assert!(err.contains("401"), "{err}");
 }
+
+#[tokio::test]
+async fn roster_changes_reach_the_kiosk_on_its_next_refresh_and_a_deactivated_asn_is_signed_out() {
+    let collector = spawn_collector().await;
+    let creds = provision(&collector, OFFICE).await;
+    let dir = temp_dir();
+    let mut settings = kiosk_settings(&collector.base, &creds, dir.path());
+    settings.config_refresh = std::time::Duration::from_millis(200);
+    let kiosk = spawn_kiosk(settings, creds).await;
+    let session = kiosk.sign_in("L2", ASN2).await;
+    // A new ASN joins; ASN2 leaves the office.
+    let rows = vec![
+        shared::wire::RosterRow {
+            nip: "199501012020121001".into(),
+            name: "Rahmat Hidayat".into(),
+            office_id: OFFICE.into(),
+            pin: "246810".into(),
+            active: None,
+        },
+        shared::wire::RosterRow {
+            nip: ASN2.0.into(),
+            name: "Andi Saputra".into(),
+            office_id: OFFICE.into(),
+            pin: ASN2.1.into(),
+            active: Some(false),
+        },
+    ];
+    assert!(collector.put_roster(&rows).await.rejected.is_empty());
+    eventually(
+        "the new ASN to be able to sign in",
+        std::time::Duration::from_secs(20),
+        || async {
+            (kiosk
+                .sign_in_raw("L1", "199501012020121001", "246810")
+                .await
+                .status()
+                == StatusCode::OK)
+                .then_some(())
+        },
+    )
+    .await;
+    eventually(
+        "the deactivated ASN to be signed out",
+        std::time::Duration::from_secs(20),
+        || async {
+            let d = kiosk.dashboard().await;
+            (d.counters.iter().find(|c| c.counter == "L2")?.status == "closed").then_some(())
+        },
+    )
+    .await;
+    let res = kiosk
+        .req(Method::POST, "/api/counters/L2/next")
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        kiosk.sign_in_raw("L2", ASN2.0, ASN2.1).await.status(),
+        StatusCode::FORBIDDEN,
+        "inactive"
+    );
+}
