@@ -9,3 +9,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod demo_data;
+
+/// Runs a tool's async main on a multi-threaded runtime, printing
+/// `name: error` and failing the process on error.
+pub fn run_main(
+    name: &str,
+    main: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> std::process::ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(main) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -284,22 +284,5 @@ async fn seed_visits(http: &reqwest::Client, port: u16) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     kiosk::cli::init_logging("warn");
-    let args = Args::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("demo: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("demo: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    e2e::run_main("demo", run(Args::parse()))
 }
