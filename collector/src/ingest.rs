@@ -163,8 +163,9 @@ pub enum BatchOutcome {
 pub enum QrOutcome {
     /// Recorded.
     Accepted(RatingId),
-    /// The ticket already has a rating.
-    AlreadyRated,
+    /// The ticket already has a rating: the one that counts, or the first
+    /// still waiting for the ticket's service record.
+    AlreadyRated(RatingId),
 }
 
 /// A failure to apply: storage or encoding; the whole group is rolled back.
@@ -791,18 +792,19 @@ impl<'t> Cx<'t> {
         let Some(tid) = ev.ticket_id else {
             return Err(IngestError("a QR rating always names its ticket".into()));
         };
-        let rated = self.ticket(tid)?.is_some_and(|t| t.rating.is_some());
-        if rated || !self.pending_of(tid)?.is_empty() {
-            return Ok(QrOutcome::AlreadyRated);
+        let earlier = match self.ticket(tid)?.and_then(|t| t.rating) {
+            Some(counted) => Some(counted),
+            None => self
+                .pending_of(tid)?
+                .first()
+                .map(|&id| RatingId::from_u128(id)),
+        };
+        if let Some(earlier) = earlier {
+            return Ok(QrOutcome::AlreadyRated(earlier));
         }
         let id = ev.rating_id;
         self.apply_rating(kiosk, &office, ev)?;
-        let n = self
-            .counts_t
-            .get(COUNT_QR_RATINGS)?
-            .map(|v| v.value())
-            .unwrap_or(0);
-        self.counts_t.insert(COUNT_QR_RATINGS, n + 1)?;
+        *self.added.entry(COUNT_QR_RATINGS).or_default() += 1;
         Ok(QrOutcome::Accepted(id))
     }
 

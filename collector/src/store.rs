@@ -561,7 +561,6 @@ impl Store {
     /// that arrives before the kiosk's batch with its ticket waits as pending.
     pub async fn record_qr_rating(&self, new: NewQrRating) -> Result<RatingId, QrRatingError> {
         let record = QrRatingRecord::from(new);
-        let ticket_id = record.rating.ticket_id;
         let outcome = self
             .ingest
             .qr_rating(record.kiosk_id, record.office_id, record.rating)
@@ -569,18 +568,8 @@ impl Store {
             .map_err(StoreError::from)?;
         match outcome {
             crate::ingest::QrOutcome::Accepted(id) => Ok(id),
-            crate::ingest::QrOutcome::AlreadyRated => {
-                let earlier = match ticket_id {
-                    Some(t) => {
-                        self.run(move |db| Ok(crate::ingest::ratings_of_ticket(db, t)?))
-                            .await?
-                    }
-                    None => Vec::new(),
-                };
-                let first = earlier.first().map(|r| r.event.rating_id);
-                Err(QrRatingError::AlreadyRated(
-                    first.unwrap_or(RatingId(uuid::Uuid::nil())),
-                ))
+            crate::ingest::QrOutcome::AlreadyRated(earlier) => {
+                Err(QrRatingError::AlreadyRated(earlier))
             }
         }
     }

@@ -137,9 +137,3 @@ impl From<KioskError> for ApiError {
         }
     }
 }
-
-impl From<KioskError> for actix_web::Error {
-    fn from(e: KioskError) -> actix_web::Error {
-        ApiError::from(e).into()
-    }
-}

@@ -10,7 +10,7 @@ use httpkit::ApiError;
 use maud::{Markup, PreEscaped, html};
 use shared::{CounterId, Lang, TicketId};
 
-use super::layout::{Page, duration, error_box, t};
+use super::layout::{Page, counter_not_found, counter_of, duration, error_box, t};
 use crate::auth::{session_cookie, session_cookie_removal, session_of};
 use crate::qr;
 use crate::routes::AppState;
@@ -23,24 +23,6 @@ fn back_to(counter: &CounterId) -> HttpResponse {
         .finish()
 }
 
-fn not_found(page: &Page) -> HttpResponse {
-    let lang = page.lang;
-    page.render(
-        StatusCode::NOT_FOUND,
-        t(lang, "Loket tidak ditemukan", "Counter not found"),
-        "",
-        html! { (error_box(t(lang, "Loket ini tidak ada di kantor ini.", "This office has no such counter."))) },
-    )
-}
-
-/// The counter named in the path, if this office has it.
-fn counter_of(app: &AppState, raw: &str) -> Option<CounterId> {
-    let id = CounterId::parse(raw).ok()?;
-    app.store
-        .read(|s| s.config.office().counter(&id).is_some())
-        .then_some(id)
-}
-
 /// `GET /counter/{counter}`.
 pub async fn page(
     req: HttpRequest,
@@ -49,7 +31,7 @@ pub async fn page(
 ) -> HttpResponse {
     let page = Page::of(&req);
     let Some(counter) = counter_of(&app, &path) else {
-        return not_found(&page);
+        return counter_not_found(&page);
     };
     render(&page, &req, &app, &counter, None)
 }
@@ -218,7 +200,7 @@ pub async fn login(
 ) -> HttpResponse {
     let page = Page::of(&req);
     let Some(counter) = counter_of(&app, &path) else {
-        return not_found(&page);
+        return counter_not_found(&page);
     };
     let LoginForm { nip, pin } = form.into_inner();
     match sign_in_flow(&app, counter.clone(), &nip, pin).await {
@@ -239,7 +221,7 @@ pub async fn logout(
 ) -> HttpResponse {
     let page = Page::of(&req);
     let Some(counter) = counter_of(&app, &path) else {
-        return not_found(&page);
+        return counter_not_found(&page);
     };
     if let Some(session) = session_of(&req, &app).filter(|s| s.counter == counter) {
         let r = app
@@ -275,7 +257,7 @@ async fn act(
 ) -> HttpResponse {
     let page = Page::of(&req);
     let Some(counter) = counter_of(&app, &path) else {
-        return not_found(&page);
+        return counter_not_found(&page);
     };
     let Some(session) = session_of(&req, &app).filter(|s| s.counter == counter) else {
         return render(

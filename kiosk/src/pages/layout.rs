@@ -5,7 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use httpkit::lang::{LANG_COOKIE, page_lang, query_lang};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use shared::Lang;
+use shared::{CounterId, Lang};
+
+use crate::routes::AppState;
 
 const CSS: &str = include_str!("style.css");
 
@@ -87,6 +89,25 @@ impl Page {
         }
         res.body(markup.into_string())
     }
+}
+
+/// The counter named in a page's path, if this office has it.
+pub fn counter_of(app: &AppState, raw: &str) -> Option<CounterId> {
+    let id = CounterId::parse(raw).ok()?;
+    app.store
+        .read(|s| s.config.office().counter(&id).is_some())
+        .then_some(id)
+}
+
+/// The 404 page for a counter this office does not have.
+pub fn counter_not_found(page: &Page) -> HttpResponse {
+    let lang = page.lang;
+    page.render(
+        StatusCode::NOT_FOUND,
+        t(lang, "Loket tidak ditemukan", "Counter not found"),
+        "",
+        html! { (error_box(t(lang, "Loket ini tidak ada di kantor ini.", "This office has no such counter."))) },
+    )
 }
 
 /// A face for a score 1..=4, drawn inline (no emoji font needed).

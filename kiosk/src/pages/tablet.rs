@@ -5,10 +5,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{PreEscaped, html};
+use shared::Score;
 use shared::skm::ELEMENTS;
-use shared::{CounterId, Score};
 
-use super::layout::{Page, error_box, face, t};
+use super::layout::{Page, counter_not_found, counter_of, face, t};
 use crate::routes::AppState;
 
 const SCRIPT: &str = include_str!("tablet.js");
@@ -21,22 +21,18 @@ pub async fn page(
 ) -> HttpResponse {
     let page = Page::of(&req);
     let lang = page.lang;
-    let found = CounterId::parse(&path).ok().and_then(|id| {
-        app.store.read(|s| {
-            s.config
-                .office()
-                .counter(&id)
-                .map(|c| (c.id.clone(), c.name.clone(), s.config.office().name.clone()))
-        })
-    });
-    let Some((counter, name, office)) = found else {
-        return page.render(
-            StatusCode::NOT_FOUND,
-            t(lang, "Loket tidak ditemukan", "Counter not found"),
-            "",
-            html! { (error_box(t(lang, "Loket ini tidak ada di kantor ini.", "This office has no such counter."))) },
-        );
+    let Some(counter) = counter_of(&app, &path) else {
+        return counter_not_found(&page);
     };
+    let (name, office) = app.store.read(|s| {
+        let o = s.config.office();
+        (
+            o.counter(&counter)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            o.name.clone(),
+        )
+    });
     let labels = |i: usize| lang.pick(Score::LABELS_ID[i], Score::LABELS_EN[i]);
     page.render_with(
         StatusCode::OK,

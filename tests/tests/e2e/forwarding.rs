@@ -8,7 +8,9 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json as j;
 use shared::sign::{QrClaims, sign_request};
-use shared::wire::{AsnReport, Completed, ErrorBody, KioskCreated, OfficeReport, TicketView};
+use shared::wire::{
+    AsnReport, AsnReportRow, Completed, ErrorBody, KioskCreated, OfficeReport, TicketView,
+};
 
 use crate::helpers::*;
 use crate::proxy;
@@ -46,6 +48,21 @@ async fn get_report<T: serde::de::DeserializeOwned>(base: &str, token: &str, pat
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{path}");
     json(res).await
+}
+
+/// The ASN report row of `nip` at the test office for yesterday and today
+/// (office-local), so a test running across midnight still sees everything.
+async fn recent_asn_row(base: &str, hr: &str, nip: &str) -> AsnReportRow {
+    let d = today("Asia/Jakarta");
+    let q = format!(
+        "/api/v1/reports/asn?office_id={OFFICE}&from={}&to={d}",
+        d.yesterday().unwrap()
+    );
+    let r: AsnReport = get_report(base, hr, &q).await;
+    r.rows
+        .into_iter()
+        .find(|r| r.nip == nip)
+        .expect("a row for the ASN")
 }
 
 fn today(tz: &str) -> jiff::civil::Date {
@@ -231,17 +248,7 @@ async fn a_lost_acknowledgement_does_not_double_count() {
         applied_through(&c.base, &c.admin_token, &creds).await,
         o.next_seq - 1
     );
-    let d = today("Asia/Jakarta");
-    let r: AsnReport = get_report(
-        &c.base,
-        &hr,
-        &format!(
-            "/api/v1/reports/asn?office_id={OFFICE}&from={}&to={d}",
-            d.yesterday().unwrap()
-        ),
-    )
-    .await;
-    let row = r.rows.iter().find(|r| r.nip == ASN1.0).unwrap();
+    let row = recent_asn_row(&c.base, &hr, ASN1.0).await;
     assert_eq!((row.figures.services, row.figures.ratings), (10, 10));
 }
 
@@ -282,17 +289,7 @@ async fn a_kiosk_killed_with_kill_9_while_forwarding_loses_and_doubles_nothing()
         applied_through(&c.base, &c.admin_token, &creds).await,
         total
     );
-    let d = today("Asia/Jakarta");
-    let r: AsnReport = get_report(
-        &c.base,
-        &hr,
-        &format!(
-            "/api/v1/reports/asn?office_id={OFFICE}&from={}&to={d}",
-            d.yesterday().unwrap()
-        ),
-    )
-    .await;
-    let row = r.rows.iter().find(|r| r.nip == ASN2.0).unwrap();
+    let row = recent_asn_row(&c.base, &hr, ASN2.0).await;
     assert_eq!(
         (row.figures.services, row.figures.ratings),
         (40, 40),
@@ -543,17 +540,7 @@ async fn a_collector_restored_from_an_older_backup_gets_the_missing_events_resen
         applied_through(&c.base, token, &creds).await,
         o.next_seq - 1
     );
-    let d = today("Asia/Jakarta");
-    let r: AsnReport = get_report(
-        &c.base,
-        &hr,
-        &format!(
-            "/api/v1/reports/asn?office_id={OFFICE}&from={}&to={d}",
-            d.yesterday().unwrap()
-        ),
-    )
-    .await;
-    let row = r.rows.iter().find(|r| r.nip == ASN1.0).unwrap();
+    let row = recent_asn_row(&c.base, &hr, ASN1.0).await;
     assert_eq!(
         (row.figures.services, row.figures.ratings),
         (4, 4),
