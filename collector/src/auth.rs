@@ -1,5 +1,7 @@
-//! Secrets and who may call what: random keys and tokens, their hashes, and
-//! the extractor that guards the admin routes.
+//! Who may call what: the admin token extractor and the HR / office-head
+//! bearer tokens. The pieces both servers share (the bearer parser, token
+//! digests, random secrets) live in `httpkit` and `shared::secret` and are
+//! re-exported here under the names the collector uses.
 //!
 //! Bearer tokens are 256 random bits, so a plain SHA-256 is enough to store
 //! them safely (there is nothing to brute-force); PINs, which are short, get
@@ -8,51 +10,16 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use httpkit::ApiError;
-use sha2::{Digest, Sha256};
+use jiff::Timestamp;
 use shared::Msg;
 
+pub use httpkit::auth::{NoRandomness, bearer_token, fill_random, new_secret};
+pub use shared::secret::{digests_equal as hashes_equal, token_digest as hash_token};
+
 use crate::startup::AppState;
-
-/// The operating system gave no randomness (`getrandom::Error` is not a
-/// `std::error::Error` without its `std` feature, hence this wrapper).
-#[derive(Debug, thiserror::Error)]
-#[error("the operating system gave no randomness: {0}")]
-pub struct NoRandomness(String);
-
-/// Fills `buf` with random bytes from the operating system.
-pub fn fill_random(buf: &mut [u8]) -> Result<(), NoRandomness> {
-    getrandom::fill(buf).map_err(|e| NoRandomness(e.to_string()))
-}
-
-/// A new random secret: 32 bytes from the operating system, as 64 lowercase
-/// hex characters (URL- and shell-safe, easy to paste into a flag).
-pub fn new_secret() -> Result<String, NoRandomness> {
-    let mut bytes = [0u8; 32];
-    fill_random(&mut bytes)?;
-    Ok(hex::encode(bytes))
-}
-
-/// The SHA-256 of a bearer token: what is stored and compared.
-pub fn hash_token(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// Compares two hashes in constant time, so the time taken says nothing
-/// about how many leading bytes matched.
-pub fn hashes_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The token of an `Authorization: Bearer TOKEN` header, if there is one.
-pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
+use crate::store::{Role, TokenCheck};
 
 /// Why a caller was refused.
 #[derive(Debug, thiserror::Error)]
@@ -107,50 +74,28 @@ fn admin(req: &HttpRequest) -> Result<AdminAuth, AuthError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use actix_web::test::TestRequest;
-
-    #[test]
-    fn new_secrets_are_64_hex_characters_and_differ() {
-        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
-        assert_eq!(a.len(), 64);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a, b);
-    }
-
-    #[test]
-    fn a_token_hash_is_its_sha256() {
-        // sha256("abc"), FIPS 180-2 appendix B.1.
-        assert_eq!(
-            hex::encode(hash_token("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
-    fn hashes_are_equal_only_when_every_byte_is() {
-        let a = hash_token("x");
-        let mut b = a;
-        assert!(hashes_equal(&a, &b));
-        b[31] ^= 1;
-        assert!(!hashes_equal(&a, &b));
-    }
-
-    #[test]
-    fn the_bearer_scheme_is_case_insensitive_and_other_schemes_are_ignored() {
-        let req = TestRequest::default()
-            .insert_header((header::AUTHORIZATION, "bearer abc"))
-            .to_http_request();
-        assert_eq!(bearer_token(&req), Some("abc"));
-        let req = TestRequest::default()
-            .insert_header((header::AUTHORIZATION, "Basic abc"))
-            .to_http_request();
-        assert_eq!(bearer_token(&req), None);
-        let req = TestRequest::default()
-            .insert_header((header::AUTHORIZATION, "Bearer "))
-            .to_http_request();
-        assert_eq!(bearer_token(&req), None);
-    }
+/// The role of an HR or office-head bearer token: 401 without one, for an
+/// unknown or revoked one, and for one past its expiry.
+pub async fn viewer_role(req: &HttpRequest, state: &AppState) -> Result<Role, ApiError> {
+    let Some(token) = bearer_token(req) else {
+        return Err(ApiError::unauthorized(Msg::new(
+            "Laporan memerlukan token HR atau kepala unit (Authorization: Bearer ...)",
+            "Reports need an HR or office-head token (Authorization: Bearer ...)",
+        )));
+    };
+    let found = state
+        .store
+        .token_role(hash_token(token), Timestamp::now())
+        .await
+        .map_err(ApiError::unexpected)?;
+    found.map_err(|check| match check {
+        TokenCheck::Unknown => ApiError::unauthorized(Msg::new(
+            "Token tidak dikenal atau sudah dicabut",
+            "Unknown or revoked token",
+        )),
+        TokenCheck::Expired => ApiError::unauthorized(Msg::new(
+            "Token sudah kedaluwarsa: minta token baru kepada operator",
+            "The token has expired: ask the operator for a new one",
+        )),
+    })
 }

@@ -60,6 +60,15 @@ pub struct ServeArgs {
     /// (generous: mobile carriers share addresses).
     #[arg(long, env = "COLLECTOR_QR_RATE_LIMIT_PER_MIN", default_value_t = DEFAULT_QR_RATE_LIMIT_PER_MIN)]
     pub qr_rate_limit_per_min: u32,
+    /// Addresses of reverse proxies in front of the collector whose
+    /// X-Forwarded-For is believed for citizens' rate limits (repeat the flag,
+    /// or comma-separate). Without it the TCP peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "COLLECTOR_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl From<ServeArgs> for Settings {
@@ -71,6 +80,7 @@ impl From<ServeArgs> for Settings {
             public_url: a.public_url,
             qr_expiry_s: a.qr_expiry_s,
             qr_rate_limit_per_min: a.qr_rate_limit_per_min,
+            trusted_proxies: a.trusted_proxies,
         }
     }
 }

@@ -3,52 +3,87 @@
 //!
 //! One writer thread owns every write here. It folds whatever is queued
 //! (batches from many kiosks, QR ratings from phones) into one redb write
-//! transaction: per kiosk it checks the mark (the highest sequence applied),
-//! skips what is already applied, refuses a gap, applies the new events,
-//! moves the mark, and writes each touched ticket and rollup row once; then
-//! it commits and only then answers. A crash before the commit applies
-//! nothing; the kiosk resends and the mark makes the replay harmless
-//! (at-least-once delivery, exactly-once effect).
+//! transaction and answers each job only after the commit. A crash before the
+//! commit applies nothing; the kiosk resends and the marks make the replay
+//! harmless (at-least-once delivery, exactly-once effect).
 //!
-//! Attribution: a rating with a ticket counts for that ticket's service
+//! **Marks per kiosk database.** A mark (the highest sequence applied) is
+//! kept per (kiosk, instance): each kiosk database has its own identity, so a
+//! wiped kiosk starts a new instance whose events are never taken for ones
+//! already applied. An instance's first batch sets where it starts. When a
+//! batch overlaps what an instance already applied, the overlapping events
+//! must be the very bytes stored: if they differ, the kiosk's file was
+//! restored from a backup (or copied), and the batch is answered `Diverged`
+//! with the last sequence that matched, so that the kiosk continues under a
+//! new identity. Replaying under a new identity is harmless, because every
+//! event's effect is idempotent on its own (tickets and ratings by id, ticket
+//! states only forward).
+//!
+//! **Each kiosk speaks for its own office only.** Tickets are keyed by
+//! (office, ticket id), so another office's kiosk cannot even name this
+//! office's tickets. Before anything of a batch is applied, every new event is
+//! checked against the sending kiosk's office: its services, counters and
+//! tickets; a batch with one event that fails is refused whole (the route
+//! answers 403 or 422). NIPs are checked against the office's roster: an
+//! unknown NIP is not refused (the ASN may have just moved), it counts for the
+//! office only, never for a person.
+//!
+//! **Ticket state only moves forward** (issued -> called -> completed or
+//! abandoned): a call of a ticket already called, a completion of one not
+//! called or already closed, change nothing (they stay in the event log).
+//!
+//! **Attribution.** A rating with a ticket counts for that ticket's service
 //! record (exact); if the record has not arrived yet the rating waits as
-//! pending and is attached when it does. One rating counts per ticket across
-//! tablet and QR: the earliest submitted; later ones are kept as duplicates
-//! and excluded. A rating without a ticket counts for the office and, when
-//! the kiosk names the ASN signed in at that counter, by session for them.
+//! pending. One rating counts per ticket across tablet and QR: the earliest,
+//! by its claimed time when that lies between the ticket's completion and
+//! its arrival here (by its arrival otherwise), so nobody displaces the
+//! counted rating by claiming an earlier time; later ones are kept as
+//! duplicates. A rating without a ticket
+//! counts for the office and, when the kiosk names an ASN of the office
+//! signed in at that counter, by session for them. Flagged ratings (bursts
+//! without a ticket) are kept and counted as flagged, never in a score or
+//! the IKM.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use jiff::Timestamp;
-use redb::{Database, ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
-use shared::ids::{CounterId, KioskId, OfficeId, RatingId, ServiceCode, TicketId};
+use shared::ids::{CounterId, InstanceId, KioskId, OfficeId, RatingId, ServiceCode, TicketId};
 use shared::office::Office;
-use shared::wire::{Event, RatingEvent};
-use shared::{Nip, TicketNumber};
+use shared::wire::{Channel, Event, RatingEvent};
+use shared::{Msg, Nip, TicketNumber};
 use tokio::sync::oneshot;
 
 use crate::rollup::Rollup;
 
-/// Per kiosk: the highest sequence applied.
-pub(crate) const MARKS: TableDefinition<u128, u64> = TableDefinition::new("kiosk_marks");
-/// Every applied event as the kiosk sent it: (kiosk, sequence) -> JSON.
-pub(crate) const EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("events");
-/// Tickets and, once completed, their service records: ticket -> JSON.
-pub(crate) const TICKETS: TableDefinition<u128, &[u8]> = TableDefinition::new("tickets");
-/// Every rating with its attribution: rating -> JSON.
+/// Per (kiosk, instance): the highest sequence applied.
+pub(crate) const MARKS: TableDefinition<(u128, u128), u64> = TableDefinition::new("kiosk_marks");
+/// Per (kiosk, instance): when it was first and last seen ([`InstanceRec`]).
+pub(crate) const INSTANCES: TableDefinition<(u128, u128), &[u8]> =
+    TableDefinition::new("kiosk_instances");
+/// Every applied event as the kiosk sent it: (kiosk, instance, sequence) ->
+/// its JSON bytes.
+pub(crate) const EVENTS: TableDefinition<(u128, u128, u64), &[u8]> = TableDefinition::new("events");
+/// Tickets and, once completed, their service records: (office, ticket) ->
+/// [`TicketRec`].
+pub(crate) const TICKETS: TableDefinition<(&str, u128), &[u8]> = TableDefinition::new("tickets");
+/// Every rating with its attribution: rating -> [`RatingRec`].
 pub(crate) const RATINGS: TableDefinition<u128, &[u8]> = TableDefinition::new("ratings");
-/// Ratings waiting for their ticket's service record: ticket -> [rating].
-pub(crate) const PENDING: TableDefinition<u128, &[u8]> = TableDefinition::new("pending_ratings");
+/// Ratings waiting for their ticket's service record: (office, ticket) ->
+/// [rating].
+pub(crate) const PENDING: TableDefinition<(&str, u128), &[u8]> =
+    TableDefinition::new("pending_ratings");
 /// Rollups per (office, office-local day, service).
 pub(crate) const OFFICE_DAY: TableDefinition<(&str, &str, &str), &[u8]> =
     TableDefinition::new("rollup_office_day");
 /// Rollups per (office, NIP, office-local day, service).
 pub(crate) const NIP_DAY: TableDefinition<(&str, &str, &str, &str), &[u8]> =
     TableDefinition::new("rollup_nip_day");
-/// Every rating of a ticket, whatever its status: (ticket, rating).
-pub(crate) const RATINGS_BY_TICKET: TableDefinition<(u128, u128), ()> =
+/// Every rating of a ticket, whatever its status: (office, ticket, rating).
+pub(crate) const RATINGS_BY_TICKET: TableDefinition<(&str, u128, u128), ()> =
     TableDefinition::new("ratings_by_ticket");
 /// Counters shared with the registry (`store.rs`).
 const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("counts");
@@ -60,6 +95,9 @@ pub const COUNT_EVENTS: &str = "events_applied";
 pub const COUNT_RATINGS: &str = "ratings";
 /// Office definitions (shared with the registry in `store.rs`).
 const OFFICES: TableDefinition<&str, &[u8]> = TableDefinition::new("offices");
+
+/// The instance of batches that carry none (kiosks from before instances).
+pub const LEGACY_INSTANCE: InstanceId = InstanceId(uuid::Uuid::nil());
 
 /// The most jobs folded into one transaction.
 const MAX_GROUP: usize = 256;
@@ -79,7 +117,8 @@ pub struct TicketRec {
     pub issued_at: Timestamp,
     /// Counter that called it.
     pub counter: Option<CounterId>,
-    /// ASN who called it.
+    /// ASN who called it: only an ASN on the office's roster; `None` counts
+    /// for the office only.
     pub nip: Option<Nip>,
     /// Called.
     pub called_at: Option<Timestamp>,
@@ -103,7 +142,7 @@ impl TicketRec {
     }
 }
 
-/// To whom a counted rating is attributed.
+/// To whom a rating is attributed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Attribution {
@@ -121,6 +160,17 @@ pub enum Attribution {
     Office,
 }
 
+impl Attribution {
+    /// The ASN, if any.
+    pub fn nip(&self) -> Option<&Nip> {
+        match self {
+            Attribution::Ticket { nip } => nip.as_ref(),
+            Attribution::Session { nip } => Some(nip),
+            Attribution::Office => None,
+        }
+    }
+}
+
 /// Where a rating stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -134,6 +184,12 @@ pub enum RatingStatus {
     Pending,
     /// A later rating of a ticket already rated: kept, not counted.
     Duplicate,
+    /// Suspect (a burst without a ticket): kept and counted as flagged, never
+    /// in a score or the IKM.
+    Flagged {
+        /// Who it would have been for.
+        attribution: Attribution,
+    },
 }
 
 /// A rating with its attribution.
@@ -147,15 +203,63 @@ pub struct RatingRec {
     pub office: OfficeId,
     /// Where it stands.
     pub status: RatingStatus,
+    /// When it reached the collector: the latest time it can claim.
+    pub received_at: Timestamp,
+}
+
+impl RatingRec {
+    /// The time a rating competes with for its ticket: what it claims, when
+    /// that lies between the ticket's completion and the rating's arrival
+    /// here; otherwise the claim is not believed and it ranks at its arrival
+    /// (the one time the collector knows). So claiming an earlier time never
+    /// puts a rating ahead of one that really came first.
+    pub fn ranked_at(&self, completed_at: Timestamp) -> Timestamp {
+        let claimed = self.event.submitted_at;
+        if claimed < completed_at || claimed > self.received_at {
+            self.received_at
+        } else {
+            claimed
+        }
+    }
+}
+
+/// A kiosk database the collector has seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceRec {
+    /// The sequence number its first batch started at.
+    pub first_seq: u64,
+    /// When its first batch arrived.
+    pub first_seen_at: Timestamp,
+    /// When its last batch arrived.
+    pub last_batch_at: Timestamp,
+}
+
+/// A batch refused whole: which event, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Position of the event in the batch, from 0.
+    pub index: usize,
+    /// Its sequence number.
+    pub seq: u64,
+    /// The event names something of another office (403) rather than being
+    /// inconsistent (422).
+    pub forbidden: bool,
+    /// Why.
+    pub reason: Msg,
 }
 
 /// What became of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BatchOutcome {
-    /// Applied (or already had): the kiosk's mark now.
+    /// Applied (or already had): the instance's mark now.
     Applied(u64),
     /// `first_seq` is past the mark + 1: nothing applied; resend from the mark.
     Gap(u64),
+    /// The events overlapping the mark differ from those applied: nothing
+    /// applied; the last sequence that matched is given.
+    Diverged(u64),
+    /// An event does not belong to the kiosk's office: nothing applied.
+    Refused(Refusal),
 }
 
 /// What became of a QR rating.
@@ -197,20 +301,31 @@ pub struct BatchJob {
     pub kiosk: KioskId,
     /// Its office.
     pub office: OfficeId,
+    /// The kiosk database (absent from kiosks that predate instances).
+    pub instance: Option<InstanceId>,
     /// Sequence of `events[0]`.
     pub first_seq: u64,
     /// Events and their JSON.
     pub events: Vec<(Event, Vec<u8>)>,
+    /// When it arrived.
+    pub received_at: Timestamp,
+}
+
+/// A citizen's rating from their phone, checked by the route: the token's
+/// kiosk names the office.
+pub struct QrJob {
+    /// The kiosk whose key signed the token.
+    pub kiosk: KioskId,
+    /// That kiosk's office.
+    pub office: OfficeId,
+    /// The rating (channel QR, with its ticket).
+    pub rating: RatingEvent,
 }
 
 enum Job {
     Batch(BatchJob, oneshot::Sender<Result<BatchOutcome, IngestError>>),
-    Qr(
-        KioskId,
-        OfficeId,
-        RatingEvent,
-        oneshot::Sender<Result<QrOutcome, IngestError>>,
-    ),
+    Qr(QrJob, oneshot::Sender<Result<QrOutcome, IngestError>>),
+    Ping(oneshot::Sender<()>),
 }
 
 /// The handle requests use to reach the writer.
@@ -246,6 +361,7 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
     let w = db.begin_write()?;
     {
         w.open_table(MARKS)?;
+        w.open_table(INSTANCES)?;
         w.open_table(EVENTS)?;
         w.open_table(TICKETS)?;
         w.open_table(RATINGS)?;
@@ -254,6 +370,7 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
         w.open_table(NIP_DAY)?;
         w.open_table(RATINGS_BY_TICKET)?;
         w.open_table(COUNTS)?;
+        w.open_table(crate::store::ROSTER)?;
     }
     w.commit()?;
     let (jobs, rx) = mpsc::channel();
@@ -267,28 +384,36 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
     })
 }
 
+fn gone() -> IngestError {
+    IngestError("the ingest writer has stopped".into())
+}
+
 impl Ingest {
     /// Applies a batch; answers after the commit.
     pub async fn batch(&self, job: BatchJob) -> Result<BatchOutcome, IngestError> {
         let (tx, rx) = oneshot::channel();
-        self.jobs
-            .send(Job::Batch(job, tx))
-            .map_err(|_| IngestError("writer stopped".into()))?;
-        rx.await.map_err(|_| IngestError("writer stopped".into()))?
+        self.jobs.send(Job::Batch(job, tx)).map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
     }
 
     /// Records a rating from a citizen's phone; answers after the commit.
-    pub async fn qr_rating(
-        &self,
-        kiosk: KioskId,
-        office: OfficeId,
-        rating: RatingEvent,
-    ) -> Result<QrOutcome, IngestError> {
+    pub async fn qr_rating(&self, job: QrJob) -> Result<QrOutcome, IngestError> {
         let (tx, rx) = oneshot::channel();
-        self.jobs
-            .send(Job::Qr(kiosk, office, rating, tx))
-            .map_err(|_| IngestError("writer stopped".into()))?;
-        rx.await.map_err(|_| IngestError("writer stopped".into()))?
+        self.jobs.send(Job::Qr(job, tx)).map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    /// Whether the writer thread answers (within 5 s): `/healthz` says
+    /// unhealthy when it has stopped or is stuck.
+    pub async fn ping(&self) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.jobs.send(Job::Ping(tx)).is_err() {
+            return false;
+        }
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), rx).await,
+            Ok(Ok(()))
+        )
     }
 }
 
@@ -309,10 +434,22 @@ fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let mut work = Vec::with_capacity(group.len());
+        for job in group {
+            match job {
+                Job::Ping(tx) => {
+                    let _ = tx.send(());
+                }
+                other => work.push(other),
+            }
+        }
+        if work.is_empty() {
+            continue;
+        }
         // On failure the transaction is dropped uncommitted, and so are the
         // reply senders: every caller of the group sees an error (5xx) and
         // nothing of the group was applied; kiosks resend.
-        match apply_group(db, group) {
+        match apply_group(db, work) {
             Ok(replies) => {
                 for r in replies {
                     match r {
@@ -343,9 +480,12 @@ fn apply_group(db: &Database, group: Vec<Job>) -> Result<Vec<Reply>, IngestError
                     let o = cx.apply_batch(b)?;
                     out.push(Reply::Batch(tx, o));
                 }
-                Job::Qr(kiosk, office, rating, tx) => {
-                    let o = cx.apply_qr(kiosk, office, rating)?;
+                Job::Qr(q, tx) => {
+                    let o = cx.apply_qr(q)?;
                     out.push(Reply::Qr(tx, o));
+                }
+                Job::Ping(tx) => {
+                    let _ = tx.send(());
                 }
             }
         }
@@ -355,32 +495,39 @@ fn apply_group(db: &Database, group: Vec<Job>) -> Result<Vec<Reply>, IngestError
     Ok(out)
 }
 
+type TicketKey = (OfficeId, u128);
+
 /// One transaction's working set: open tables, and tickets and rollups
 /// folded in memory, written once at the end.
 struct Cx<'t> {
-    marks: Table<'t, u128, u64>,
-    events: Table<'t, (u128, u64), &'static [u8]>,
-    tickets_t: Table<'t, u128, &'static [u8]>,
+    marks: Table<'t, (u128, u128), u64>,
+    instances_t: Table<'t, (u128, u128), &'static [u8]>,
+    events: Table<'t, (u128, u128, u64), &'static [u8]>,
+    tickets_t: Table<'t, (&'static str, u128), &'static [u8]>,
     ratings_t: Table<'t, u128, &'static [u8]>,
-    pending_t: Table<'t, u128, &'static [u8]>,
+    pending_t: Table<'t, (&'static str, u128), &'static [u8]>,
     office_day_t: Table<'t, (&'static str, &'static str, &'static str), &'static [u8]>,
     nip_day_t: Table<'t, (&'static str, &'static str, &'static str, &'static str), &'static [u8]>,
     offices_t: Table<'t, &'static str, &'static [u8]>,
-    by_ticket_t: Table<'t, (u128, u128), ()>,
+    roster_t: Table<'t, (&'static str, &'static str), &'static [u8]>,
+    by_ticket_t: Table<'t, (&'static str, u128, u128), ()>,
     counts_t: Table<'t, &'static str, u64>,
-    tickets: HashMap<u128, TicketRec>,
+    tickets: HashMap<TicketKey, TicketRec>,
     /// Counter increments, written once at the end.
     added: HashMap<&'static str, u64>,
     office_day: HashMap<(String, String, String), Rollup>,
     nip_day: HashMap<(String, String, String, String), Rollup>,
     /// Offices read once per transaction and shared, not cloned per event.
     offices: HashMap<OfficeId, Option<Arc<Office>>>,
+    /// Whether a NIP is on an office's roster, read once per transaction.
+    on_roster: HashMap<(OfficeId, Nip), bool>,
 }
 
 impl<'t> Cx<'t> {
     fn open(w: &'t WriteTransaction) -> Result<Cx<'t>, IngestError> {
         Ok(Cx {
             marks: w.open_table(MARKS)?,
+            instances_t: w.open_table(INSTANCES)?,
             events: w.open_table(EVENTS)?,
             tickets_t: w.open_table(TICKETS)?,
             ratings_t: w.open_table(RATINGS)?,
@@ -388,6 +535,7 @@ impl<'t> Cx<'t> {
             office_day_t: w.open_table(OFFICE_DAY)?,
             nip_day_t: w.open_table(NIP_DAY)?,
             offices_t: w.open_table(OFFICES)?,
+            roster_t: w.open_table(crate::store::ROSTER)?,
             by_ticket_t: w.open_table(RATINGS_BY_TICKET)?,
             counts_t: w.open_table(COUNTS)?,
             tickets: HashMap::new(),
@@ -395,6 +543,7 @@ impl<'t> Cx<'t> {
             office_day: HashMap::new(),
             nip_day: HashMap::new(),
             offices: HashMap::new(),
+            on_roster: HashMap::new(),
         })
     }
 
@@ -408,6 +557,31 @@ impl<'t> Cx<'t> {
         };
         self.offices.insert(id.clone(), o.clone());
         Ok(o)
+    }
+
+    /// Whether `nip` is on `office`'s roster (active or not: an ASN
+    /// deactivated today still served this morning).
+    fn on_roster(&mut self, office: &OfficeId, nip: &Nip) -> Result<bool, IngestError> {
+        let key = (office.clone(), nip.clone());
+        if let Some(&known) = self.on_roster.get(&key) {
+            return Ok(known);
+        }
+        let found = self
+            .roster_t
+            .get((office.as_str(), nip.as_str()))?
+            .is_some();
+        self.on_roster.insert(key, found);
+        Ok(found)
+    }
+
+    /// `nip` if it is on the office's roster; otherwise nobody (the office).
+    fn roster_nip(&mut self, office: &OfficeId, nip: Nip) -> Result<Option<Nip>, IngestError> {
+        Ok(if self.on_roster(office, &nip)? {
+            Some(nip)
+        } else {
+            tracing::warn!(%office, "an event names a NIP that is not on the office's roster; it counts for the office only");
+            None
+        })
     }
 
     fn day(&mut self, office: &OfficeId, at: Timestamp) -> Result<String, IngestError> {
@@ -430,10 +604,10 @@ impl<'t> Cx<'t> {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => {
                 let k = e.key();
-                let r = match self
+                let found = self
                     .office_day_t
-                    .get((k.0.as_str(), k.1.as_str(), k.2.as_str()))?
-                {
+                    .get((k.0.as_str(), k.1.as_str(), k.2.as_str()))?;
+                let r = match found {
                     Some(v) => serde_json::from_slice(v.value())?,
                     None => Rollup::default(),
                 };
@@ -472,18 +646,22 @@ impl<'t> Cx<'t> {
         })
     }
 
-    fn ticket(&mut self, id: TicketId) -> Result<Option<&mut TicketRec>, IngestError> {
-        let k = id.as_u128();
-        if !self.tickets.contains_key(&k) {
-            match self.tickets_t.get(k)? {
+    fn ticket(
+        &mut self,
+        office: &OfficeId,
+        id: TicketId,
+    ) -> Result<Option<&mut TicketRec>, IngestError> {
+        let key = (office.clone(), id.as_u128());
+        if !self.tickets.contains_key(&key) {
+            match self.tickets_t.get((office.as_str(), id.as_u128()))? {
                 Some(v) => {
                     let t: TicketRec = serde_json::from_slice(v.value())?;
-                    self.tickets.insert(k, t);
+                    self.tickets.insert(key.clone(), t);
                 }
                 None => return Ok(None),
             }
         }
-        Ok(self.tickets.get_mut(&k))
+        Ok(self.tickets.get_mut(&key))
     }
 
     fn rating(&self, id: RatingId) -> Result<Option<RatingRec>, IngestError> {
@@ -501,33 +679,206 @@ impl<'t> Cx<'t> {
         Ok(())
     }
 
-    fn pending_of(&self, ticket: TicketId) -> Result<Vec<u128>, IngestError> {
-        Ok(match self.pending_t.get(ticket.as_u128())? {
-            Some(v) => serde_json::from_slice(v.value())?,
-            None => Vec::new(),
-        })
+    fn pending_of(&self, office: &OfficeId, ticket: TicketId) -> Result<Vec<u128>, IngestError> {
+        Ok(
+            match self.pending_t.get((office.as_str(), ticket.as_u128()))? {
+                Some(v) => serde_json::from_slice(v.value())?,
+                None => Vec::new(),
+            },
+        )
     }
 
     fn apply_batch(&mut self, b: BatchJob) -> Result<BatchOutcome, IngestError> {
         let k = b.kiosk.0.as_u128();
-        let mark = self.marks.get(k)?.map(|v| v.value()).unwrap_or(0);
+        let instance = b.instance.unwrap_or(LEGACY_INSTANCE);
+        let key = (k, instance.as_u128());
+        let known = self.marks.get(key)?.map(|v| v.value());
+        // An instance's first batch sets where it starts.
+        let mark = known.unwrap_or(b.first_seq.saturating_sub(1));
         if b.first_seq > mark + 1 {
             return Ok(BatchOutcome::Gap(mark));
         }
+        let mut fresh = Vec::new();
         let mut seq = b.first_seq;
-        for (event, raw) in b.events {
-            if seq > mark {
-                *self.added.entry(COUNT_EVENTS).or_default() += 1;
-                self.events.insert((k, seq), raw.as_slice())?;
-                self.apply_event(b.kiosk, &b.office, event)?;
+        for (index, (event, raw)) in b.events.into_iter().enumerate() {
+            if seq <= mark {
+                // A replay must be the very events applied; anything else
+                // is another database using this identity.
+                let same = self
+                    .events
+                    .get((k, instance.as_u128(), seq))?
+                    .is_some_and(|stored| stored.value() == raw.as_slice());
+                if !same {
+                    return Ok(BatchOutcome::Diverged(seq - 1));
+                }
+            } else {
+                fresh.push((index, seq, event, raw));
             }
             seq += 1;
         }
-        let through = (seq - 1).max(mark);
-        if through != mark {
-            self.marks.insert(k, through)?;
+        if let Some(refusal) = self.check_office(&b.office, &fresh)? {
+            return Ok(BatchOutcome::Refused(refusal));
         }
+        let through = (seq - 1).max(mark);
+        for (_, seq, event, raw) in fresh {
+            *self.added.entry(COUNT_EVENTS).or_default() += 1;
+            self.events
+                .insert((k, instance.as_u128(), seq), raw.as_slice())?;
+            self.apply_event(b.kiosk, &b.office, event, b.received_at)?;
+        }
+        if known != Some(through) {
+            self.marks.insert(key, through)?;
+        }
+        let rec = match self.instances_t.get(key)? {
+            Some(v) => {
+                let mut r: InstanceRec = serde_json::from_slice(v.value())?;
+                r.last_batch_at = b.received_at;
+                r
+            }
+            None => InstanceRec {
+                first_seq: b.first_seq,
+                first_seen_at: b.received_at,
+                last_batch_at: b.received_at,
+            },
+        };
+        self.instances_t
+            .insert(key, serde_json::to_vec(&rec)?.as_slice())?;
         Ok(BatchOutcome::Applied(through))
+    }
+
+    /// Checks every new event of a batch against the sending kiosk's office
+    /// before anything is applied; the first that fails refuses the batch.
+    fn check_office(
+        &mut self,
+        office_id: &OfficeId,
+        fresh: &[(usize, u64, Event, Vec<u8>)],
+    ) -> Result<Option<Refusal>, IngestError> {
+        let Some(office) = self.office(office_id)? else {
+            return Ok(fresh.first().map(|(index, seq, _, _)| Refusal {
+                index: *index,
+                seq: *seq,
+                forbidden: true,
+                reason: Msg::new(
+                    format!("kantor {office_id} tidak terdaftar lagi"),
+                    format!("office {office_id} is no longer registered"),
+                ),
+            }));
+        };
+        // Tickets issued earlier in this same batch.
+        let mut issued: HashSet<u128> = HashSet::new();
+        for (index, seq, event, _) in fresh {
+            let refuse = |forbidden: bool, reason: Msg| Refusal {
+                index: *index,
+                seq: *seq,
+                forbidden,
+                reason,
+            };
+            let counter_ok = |c: &CounterId| office.counter(c).is_some();
+            let bad_counter = |c: &CounterId| {
+                refuse(
+                    true,
+                    Msg::new(
+                        format!("loket {c} bukan loket kantor {office_id}"),
+                        format!("counter {c} is not a counter of office {office_id}"),
+                    ),
+                )
+            };
+            let ticket_named = match event {
+                Event::TicketIssued {
+                    ticket_id,
+                    number,
+                    service,
+                    ..
+                } => {
+                    let Some(svc) = office.service(service) else {
+                        return Ok(Some(refuse(
+                            true,
+                            Msg::new(
+                                format!("layanan {service} bukan layanan kantor {office_id}"),
+                                format!("service {service} is not a service of office {office_id}"),
+                            ),
+                        )));
+                    };
+                    if number.prefix() != &svc.prefix {
+                        return Ok(Some(refuse(
+                            false,
+                            Msg::new(
+                                format!(
+                                    "nomor {number} tidak memakai awalan layanan {service} ({})",
+                                    svc.prefix.as_str()
+                                ),
+                                format!(
+                                    "number {number} does not use the prefix of service \
+                                     {service} ({})",
+                                    svc.prefix.as_str()
+                                ),
+                            ),
+                        )));
+                    }
+                    issued.insert(ticket_id.as_u128());
+                    None
+                }
+                Event::TicketCalled {
+                    ticket_id, counter, ..
+                } => {
+                    if !counter_ok(counter) {
+                        return Ok(Some(bad_counter(counter)));
+                    }
+                    Some(*ticket_id)
+                }
+                Event::TicketCompleted { ticket_id, .. }
+                | Event::TicketAbandoned { ticket_id, .. } => Some(*ticket_id),
+                Event::StaffSignedIn { counter, .. } | Event::StaffSignedOut { counter, .. } => {
+                    if !counter_ok(counter) {
+                        return Ok(Some(bad_counter(counter)));
+                    }
+                    None
+                }
+                Event::Rating(r) => {
+                    if r.channel != Channel::Tablet {
+                        return Ok(Some(refuse(
+                            false,
+                            Msg::new(
+                                "penilaian dari kiosk hanya lewat tablet (channel tablet); \
+                                 penilaian lewat QR dikirim warga langsung ke collector",
+                                "ratings from a kiosk come from its tablets only (channel \
+                                 tablet); QR ratings reach the collector from citizens directly",
+                            ),
+                        )));
+                    }
+                    if let Some(c) = &r.counter
+                        && !counter_ok(c)
+                    {
+                        return Ok(Some(bad_counter(c)));
+                    }
+                    if r.ticket_id.is_none() && r.counter.is_none() {
+                        return Ok(Some(refuse(
+                            false,
+                            Msg::new(
+                                "penilaian tanpa tiket harus menyebut loketnya",
+                                "a rating without a ticket must name its counter",
+                            ),
+                        )));
+                    }
+                    r.ticket_id
+                }
+            };
+            if let Some(tid) = ticket_named
+                && !issued.contains(&tid.as_u128())
+                && self.ticket(office_id, tid)?.is_none()
+            {
+                return Ok(Some(refuse(
+                    true,
+                    Msg::new(
+                        format!(
+                            "tiket {tid} tidak pernah diterbitkan oleh kiosk kantor {office_id}"
+                        ),
+                        format!("ticket {tid} was never issued by a kiosk of office {office_id}"),
+                    ),
+                )));
+            }
+        }
+        Ok(None)
     }
 
     fn apply_event(
@@ -535,6 +886,7 @@ impl<'t> Cx<'t> {
         kiosk: KioskId,
         office: &OfficeId,
         event: Event,
+        received_at: Timestamp,
     ) -> Result<(), IngestError> {
         match event {
             Event::TicketIssued {
@@ -543,13 +895,13 @@ impl<'t> Cx<'t> {
                 service,
                 issued_at,
             } => {
-                if self.ticket(ticket_id)?.is_some() {
+                if self.ticket(office, ticket_id)?.is_some() {
                     return Ok(());
                 }
                 let day = self.day(office, issued_at)?;
                 self.office_rollup(office, &day, service.as_str())?.issued += 1;
                 self.tickets.insert(
-                    ticket_id.as_u128(),
+                    (office.clone(), ticket_id.as_u128()),
                     TicketRec {
                         kiosk,
                         office: office.clone(),
@@ -571,54 +923,67 @@ impl<'t> Cx<'t> {
                 nip,
                 called_at,
             } => {
-                if let Some(t) = self.ticket(ticket_id)? {
-                    t.counter = Some(counter);
-                    t.nip = Some(nip);
-                    t.called_at = Some(called_at);
-                } else {
-                    tracing::warn!(%ticket_id, "call of an unknown ticket ignored");
+                let nip = self.roster_nip(office, nip)?;
+                let Some(t) = self.ticket(office, ticket_id)? else {
+                    return Ok(());
+                };
+                // Forward only: a ticket is called once, and never after it
+                // was closed.
+                if t.called_at.is_some() || t.completed_at.is_some() || t.abandoned_at.is_some() {
+                    tracing::warn!(%ticket_id, "a second call of a ticket changes nothing");
+                    return Ok(());
                 }
+                t.counter = Some(counter);
+                t.nip = nip;
+                t.called_at = Some(called_at.max(t.issued_at));
             }
             Event::TicketCompleted {
                 ticket_id,
                 completed_at,
-            } => self.complete(ticket_id, completed_at)?,
+            } => self.complete(office, ticket_id, completed_at)?,
             Event::TicketAbandoned { ticket_id, at } => {
-                let Some(t) = self.ticket(ticket_id)? else {
+                let Some(t) = self.ticket(office, ticket_id)? else {
                     return Ok(());
                 };
                 if t.abandoned_at.is_some() || t.completed_at.is_some() {
                     return Ok(());
                 }
+                let at = at.max(t.called_at.unwrap_or(t.issued_at));
                 t.abandoned_at = Some(at);
-                let (office, service) = (t.office.clone(), t.service.clone());
-                let day = self.day(&office, at)?;
-                self.office_rollup(&office, &day, service.as_str())?
+                let service = t.service.clone();
+                let day = self.day(office, at)?;
+                self.office_rollup(office, &day, service.as_str())?
                     .abandoned += 1;
             }
             Event::StaffSignedIn { .. } | Event::StaffSignedOut { .. } => {}
-            Event::Rating(r) => self.apply_rating(kiosk, office, r)?,
+            Event::Rating(r) => self.apply_rating(kiosk, office, r, received_at)?,
         }
         Ok(())
     }
 
-    /// A completed ticket becomes a service record; pending ratings attach.
+    /// A called ticket completes into a service record; ratings that arrived
+    /// first attach (the earliest counts).
     fn complete(
         &mut self,
+        office: &OfficeId,
         ticket_id: TicketId,
         completed_at: Timestamp,
     ) -> Result<(), IngestError> {
-        let Some(t) = self.ticket(ticket_id)? else {
-            tracing::warn!(%ticket_id, "completion of an unknown ticket ignored");
+        let Some(t) = self.ticket(office, ticket_id)? else {
             return Ok(());
         };
-        if t.completed_at.is_some() {
+        let Some(called_at) = t.called_at else {
+            tracing::warn!(%ticket_id, "completion of a ticket never called changes nothing");
+            return Ok(());
+        };
+        if t.completed_at.is_some() || t.abandoned_at.is_some() {
             return Ok(());
         }
+        let completed_at = completed_at.max(called_at);
         t.completed_at = Some(completed_at);
         let rec = t.clone();
-        let day = self.day(&rec.office, completed_at)?;
-        let target_s = self.office(&rec.office)?.and_then(|o| {
+        let day = self.day(office, completed_at)?;
+        let target_s = self.office(office)?.and_then(|o| {
             o.service(&rec.service)
                 .map(|s| i64::from(s.target_minutes) * 60)
         });
@@ -636,24 +1001,24 @@ impl<'t> Cx<'t> {
                 r.service.add(s);
             }
         };
-        visit(self.office_rollup(&rec.office, &day, rec.service.as_str())?);
+        visit(self.office_rollup(office, &day, rec.service.as_str())?);
         if let Some(nip) = &rec.nip {
-            visit(self.nip_rollup(&rec.office, nip, &day, rec.service.as_str())?);
+            visit(self.nip_rollup(office, nip, &day, rec.service.as_str())?);
         }
-        // Ratings that arrived first: the earliest submitted counts.
-        let waiting = self.pending_of(ticket_id)?;
+        let waiting = self.pending_of(office, ticket_id)?;
         if !waiting.is_empty() {
-            self.pending_t.remove(ticket_id.as_u128())?;
+            self.pending_t
+                .remove((office.as_str(), ticket_id.as_u128()))?;
             let mut recs = Vec::new();
             for id in waiting {
                 if let Some(r) = self.rating(RatingId::from_u128(id))? {
                     recs.push(r);
                 }
             }
-            recs.sort_by_key(|r| (r.event.submitted_at, r.event.rating_id));
+            recs.sort_by_key(|r| (r.ranked_at(completed_at), r.event.rating_id));
             for (i, mut r) in recs.into_iter().enumerate() {
                 if i == 0 {
-                    self.count_for_ticket(&mut r, ticket_id)?;
+                    self.count_for_ticket(&mut r, office, ticket_id)?;
                 } else {
                     r.status = RatingStatus::Duplicate;
                 }
@@ -698,9 +1063,10 @@ impl<'t> Cx<'t> {
     fn count_for_ticket(
         &mut self,
         r: &mut RatingRec,
+        office: &OfficeId,
         ticket_id: TicketId,
     ) -> Result<(), IngestError> {
-        let Some(t) = self.ticket(ticket_id)? else {
+        let Some(t) = self.ticket(office, ticket_id)? else {
             return Ok(());
         };
         t.rating = Some(r.event.rating_id);
@@ -713,64 +1079,105 @@ impl<'t> Cx<'t> {
         self.tally_ticket_rating(&r.event, &rec, 1)
     }
 
+    /// Counts a flagged rating as flagged for the office (and the ASN it
+    /// would have been for): never in scores or the IKM.
+    fn flag(&mut self, r: &mut RatingRec, office: &OfficeId) -> Result<(), IngestError> {
+        let attribution = match (r.event.ticket_id, r.event.nip.clone()) {
+            (Some(tid), _) => Attribution::Ticket {
+                nip: self.ticket(office, tid)?.and_then(|t| t.nip.clone()),
+            },
+            (None, Some(nip)) => match self.roster_nip(office, nip)? {
+                Some(nip) => Attribution::Session { nip },
+                None => Attribution::Office,
+            },
+            (None, None) => Attribution::Office,
+        };
+        let day = self.day(office, r.event.submitted_at.min(r.received_at))?;
+        self.office_rollup(office, &day, "")?.flagged += 1;
+        if let Some(nip) = attribution.nip() {
+            self.nip_rollup(office, nip, &day, "")?.flagged += 1;
+        }
+        r.status = RatingStatus::Flagged { attribution };
+        Ok(())
+    }
+
     fn apply_rating(
         &mut self,
         kiosk: KioskId,
         office: &OfficeId,
         ev: RatingEvent,
+        received_at: Timestamp,
     ) -> Result<(), IngestError> {
         if self.ratings_t.get(ev.rating_id.0.as_u128())?.is_some() {
             return Ok(());
         }
+        *self.added.entry(COUNT_RATINGS).or_default() += 1;
         let mut r = RatingRec {
             event: ev,
             kiosk,
             office: office.clone(),
             status: RatingStatus::Pending,
+            received_at,
         };
         if let Some(tid) = r.event.ticket_id {
-            self.by_ticket_t
-                .insert((tid.as_u128(), r.event.rating_id.0.as_u128()), ())?;
+            self.by_ticket_t.insert(
+                (
+                    office.as_str(),
+                    tid.as_u128(),
+                    r.event.rating_id.0.as_u128(),
+                ),
+                (),
+            )?;
+        }
+        if r.event.flagged {
+            self.flag(&mut r, office)?;
+            return self.put_rating(&r);
         }
         match r.event.ticket_id {
             Some(tid) => {
                 let known = self
-                    .ticket(tid)?
-                    .map(|t| (t.completed_at.is_some(), t.rating));
+                    .ticket(office, tid)?
+                    .map(|t| (t.completed_at, t.rating));
                 match known {
-                    Some((true, None)) => self.count_for_ticket(&mut r, tid)?,
-                    Some((true, Some(existing))) => {
+                    Some((Some(_), None)) => self.count_for_ticket(&mut r, office, tid)?,
+                    Some((Some(done), Some(existing))) => {
                         let old = self.rating(existing)?;
                         match old {
-                            Some(mut old) if r.event.submitted_at < old.event.submitted_at => {
+                            Some(mut old) if r.ranked_at(done) < old.ranked_at(done) => {
                                 // The earlier rating counts: take the counted one back.
-                                if let Some(rec) = self.ticket(tid)?.map(|t| t.clone()) {
+                                if let Some(rec) = self.ticket(office, tid)?.map(|t| t.clone()) {
                                     self.tally_ticket_rating(&old.event, &rec, -1)?;
                                 }
                                 old.status = RatingStatus::Duplicate;
                                 self.put_rating(&old)?;
-                                self.count_for_ticket(&mut r, tid)?;
+                                self.count_for_ticket(&mut r, office, tid)?;
                             }
                             _ => r.status = RatingStatus::Duplicate,
                         }
                     }
                     _ => {
-                        let mut waiting = self.pending_of(tid)?;
+                        let mut waiting = self.pending_of(office, tid)?;
                         waiting.push(r.event.rating_id.0.as_u128());
-                        self.pending_t
-                            .insert(tid.as_u128(), serde_json::to_vec(&waiting)?.as_slice())?;
+                        self.pending_t.insert(
+                            (office.as_str(), tid.as_u128()),
+                            serde_json::to_vec(&waiting)?.as_slice(),
+                        )?;
                     }
                 }
             }
             None => {
-                let day = self.day(office, r.event.submitted_at)?;
+                let day = self.day(office, r.event.submitted_at.min(received_at))?;
                 let s = usize::from(r.event.score.get() - 1);
+                let nip = match r.event.nip.clone() {
+                    Some(nip) => self.roster_nip(office, nip)?,
+                    None => None,
+                };
                 let o = self.office_rollup(office, &day, "")?;
                 o.session_scores[s] += 1;
                 if let Some(a) = &r.event.answers {
                     o.ikm.add(a);
                 }
-                let attribution = match r.event.nip.clone() {
+                let attribution = match nip {
                     Some(nip) => {
                         self.nip_rollup(office, &nip, &day, "")?.session_scores[s] += 1;
                         Attribution::Session { nip }
@@ -783,27 +1190,23 @@ impl<'t> Cx<'t> {
         self.put_rating(&r)
     }
 
-    fn apply_qr(
-        &mut self,
-        kiosk: KioskId,
-        office: OfficeId,
-        ev: RatingEvent,
-    ) -> Result<QrOutcome, IngestError> {
-        let Some(tid) = ev.ticket_id else {
+    fn apply_qr(&mut self, q: QrJob) -> Result<QrOutcome, IngestError> {
+        let Some(tid) = q.rating.ticket_id else {
             return Err(IngestError("a QR rating always names its ticket".into()));
         };
-        let earlier = match self.ticket(tid)?.and_then(|t| t.rating) {
+        let earlier = match self.ticket(&q.office, tid)?.and_then(|t| t.rating) {
             Some(counted) => Some(counted),
             None => self
-                .pending_of(tid)?
+                .pending_of(&q.office, tid)?
                 .first()
                 .map(|&id| RatingId::from_u128(id)),
         };
         if let Some(earlier) = earlier {
             return Ok(QrOutcome::AlreadyRated(earlier));
         }
-        let id = ev.rating_id;
-        self.apply_rating(kiosk, &office, ev)?;
+        let id = q.rating.rating_id;
+        let received_at = q.rating.submitted_at;
+        self.apply_rating(q.kiosk, &q.office, q.rating, received_at)?;
         *self.added.entry(COUNT_QR_RATINGS).or_default() += 1;
         Ok(QrOutcome::Accepted(id))
     }
@@ -814,9 +1217,9 @@ impl<'t> Cx<'t> {
             let old = self.counts_t.get(name)?.map(|v| v.value()).unwrap_or(0);
             self.counts_t.insert(name, old + n)?;
         }
-        for (k, t) in self.tickets.drain() {
+        for ((o, k), t) in self.tickets.drain() {
             self.tickets_t
-                .insert(k, serde_json::to_vec(&t)?.as_slice())?;
+                .insert((o.as_str(), k), serde_json::to_vec(&t)?.as_slice())?;
         }
         for ((o, d, s), r) in self.office_day.drain() {
             self.office_day_t.insert(
@@ -834,18 +1237,21 @@ impl<'t> Cx<'t> {
     }
 }
 
-/// Every rating recorded for a ticket (counted, pending or duplicate),
-/// earliest submitted first.
-pub fn ratings_of_ticket(db: &Database, ticket: TicketId) -> Result<Vec<RatingRec>, IngestError> {
-    use redb::ReadableDatabase;
+/// Every rating recorded for a ticket of `office` (counted, pending,
+/// duplicate or flagged), earliest submitted first.
+pub fn ratings_of_ticket(
+    db: &Database,
+    office: &OfficeId,
+    ticket: TicketId,
+) -> Result<Vec<RatingRec>, IngestError> {
     let r = db.begin_read()?;
     let idx = r.open_table(RATINGS_BY_TICKET)?;
     let ratings = r.open_table(RATINGS)?;
-    let t = ticket.as_u128();
+    let (o, t) = (office.as_str(), ticket.as_u128());
     let mut out = Vec::new();
-    for row in idx.range((t, 0)..=(t, u128::MAX))? {
+    for row in idx.range((o, t, 0)..=(o, t, u128::MAX))? {
         let (k, _) = row?;
-        if let Some(v) = ratings.get(k.value().1)? {
+        if let Some(v) = ratings.get(k.value().2)? {
             out.push(serde_json::from_slice::<RatingRec>(v.value())?);
         }
     }
@@ -853,23 +1259,519 @@ pub fn ratings_of_ticket(db: &Database, ticket: TicketId) -> Result<Vec<RatingRe
     Ok(out)
 }
 
-/// A ticket as the collector knows it.
-pub fn ticket(db: &Database, ticket: TicketId) -> Result<Option<TicketRec>, IngestError> {
-    use redb::ReadableDatabase;
+/// A ticket of `office` as the collector knows it.
+pub fn ticket(
+    db: &Database,
+    office: &OfficeId,
+    ticket: TicketId,
+) -> Result<Option<TicketRec>, IngestError> {
     let r = db.begin_read()?;
     let t = r.open_table(TICKETS)?;
-    Ok(match t.get(ticket.as_u128())? {
+    Ok(match t.get((office.as_str(), ticket.as_u128()))? {
         Some(v) => Some(serde_json::from_slice(v.value())?),
         None => None,
     })
 }
 
-/// The highest sequence applied for a kiosk.
-pub fn mark(db: &Database, kiosk: KioskId) -> Result<u64, IngestError> {
-    use redb::ReadableDatabase;
+/// One kiosk database as the collector knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceStatus {
+    /// Its identity (the nil id for batches that carried none).
+    pub instance_id: InstanceId,
+    /// Highest sequence applied.
+    pub applied_through: u64,
+    /// Where it started, and when it was seen.
+    #[serde(flatten)]
+    pub seen: InstanceRec,
+}
+
+/// Every database a kiosk has sent from, the most recently active last.
+pub fn instances(db: &Database, kiosk: KioskId) -> Result<Vec<InstanceStatus>, IngestError> {
     let r = db.begin_read()?;
-    Ok(r.open_table(MARKS)?
-        .get(kiosk.0.as_u128())?
-        .map(|v| v.value())
+    let marks = r.open_table(MARKS)?;
+    let recs = r.open_table(INSTANCES)?;
+    let k = kiosk.0.as_u128();
+    let mut out = Vec::new();
+    for row in recs.range((k, 0)..=(k, u128::MAX))? {
+        let (key, v) = row?;
+        let seen: InstanceRec = serde_json::from_slice(v.value())?;
+        let applied_through = marks.get(key.value())?.map(|m| m.value()).unwrap_or(0);
+        out.push(InstanceStatus {
+            instance_id: InstanceId::from_u128(key.value().1),
+            applied_through,
+            seen,
+        });
+    }
+    out.sort_by_key(|i| i.seen.last_batch_at);
+    Ok(out)
+}
+
+/// The highest sequence applied for a kiosk's most recently active database.
+pub fn mark(db: &Database, kiosk: KioskId) -> Result<u64, IngestError> {
+    Ok(instances(db, kiosk)?
+        .last()
+        .map(|i| i.applied_through)
         .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::{Period, asn_rows, office_row};
+    use crate::store::{StaffRow, Store};
+    use shared::fair::FairParams;
+    use shared::wire::{CounterSpec, OfficeSpec, ServiceSpec};
+    use shared::{Score, ServicePrefix, SkmAnswers};
+
+    const ASN: &str = "196608011988031001";
+    const OTHER_ASN: &str = "198503122021212004";
+
+    fn office(id: &str) -> Office {
+        let spec = OfficeSpec {
+            name: format!("Kantor {id}"),
+            tz: "Asia/Makassar".into(),
+            services: vec![ServiceSpec {
+                code: "ktp".into(),
+                name: "KTP-el".into(),
+                prefix: "A".into(),
+                target_minutes: 30,
+            }],
+            counters: vec![CounterSpec {
+                id: "L1".into(),
+                name: "Loket 1".into(),
+                services: vec!["ktp".into()],
+            }],
+        };
+        Office::parse(OfficeId::parse(id).unwrap(), spec).unwrap()
+    }
+
+    struct Fixture {
+        store: Store,
+        _dir: tempfile::TempDir,
+        kiosk: KioskId,
+        instance: InstanceId,
+        next_seq: u64,
+        /// 2026-11-02 09:00 WITA, the start of every scenario.
+        t0: Timestamp,
+    }
+
+    fn oid(s: &str) -> OfficeId {
+        OfficeId::parse(s).unwrap()
+    }
+
+    fn at(f: &Fixture, secs: i64) -> Timestamp {
+        f.t0 + jiff::SignedDuration::from_secs(secs)
+    }
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("c.redb")).await.unwrap();
+        store.put_office(office("alak")).await.unwrap();
+        store.put_office(office("walesi")).await.unwrap();
+        let row = |nip: &str, office: &str| StaffRow {
+            nip: Nip::parse(nip).unwrap(),
+            office_id: oid(office),
+            name: format!("ASN {nip}"),
+            pin_hash: "$argon2id$fake".into(),
+            active: true,
+        };
+        store
+            .import_roster(vec![row(ASN, "alak"), row(OTHER_ASN, "walesi")])
+            .await
+            .unwrap();
+        Fixture {
+            store,
+            _dir: dir,
+            kiosk: KioskId(uuid::Uuid::now_v7()),
+            instance: InstanceId(uuid::Uuid::now_v7()),
+            next_seq: 1,
+            t0: "2026-11-02T01:00:00Z".parse().unwrap(),
+        }
+    }
+
+    impl Fixture {
+        /// Sends `events` as the next batch of the fixture's kiosk at `office`.
+        async fn send(&mut self, office: &str, events: Vec<Event>) -> BatchOutcome {
+            let first_seq = self.next_seq;
+            let out = self.send_at(office, first_seq, events.clone()).await;
+            if matches!(out, BatchOutcome::Applied(_)) {
+                self.next_seq += events.len() as u64;
+            }
+            out
+        }
+
+        async fn send_at(&self, office: &str, first_seq: u64, events: Vec<Event>) -> BatchOutcome {
+            let received_at = at(self, 3600);
+            let events = events
+                .into_iter()
+                .map(|e| {
+                    let raw = serde_json::to_vec(&e).unwrap();
+                    (e, raw)
+                })
+                .collect();
+            self.store
+                .ingest()
+                .batch(BatchJob {
+                    kiosk: self.kiosk,
+                    office: oid(office),
+                    instance: Some(self.instance),
+                    first_seq,
+                    events,
+                    received_at,
+                })
+                .await
+                .unwrap()
+        }
+
+        async fn qr(&self, office: &str, ticket: TicketId, score: i64, at_s: i64) -> QrOutcome {
+            self.store
+                .ingest()
+                .qr_rating(QrJob {
+                    kiosk: self.kiosk,
+                    office: oid(office),
+                    rating: rating(Some(ticket), None, score, at(self, at_s), Channel::Qr),
+                })
+                .await
+                .unwrap()
+        }
+
+        async fn office_figures(&self, office: &str) -> shared::wire::OfficeReportRow {
+            let db = self.store.database();
+            let o = office_fixture(office);
+            office_row(&db, &o, period()).unwrap()
+        }
+
+        async fn asn_row(&self, office: &str, nip: &str) -> Option<shared::wire::AsnReportRow> {
+            let db = self.store.database();
+            asn_rows(
+                &db,
+                &oid(office),
+                &Default::default(),
+                period(),
+                FairParams::default(),
+            )
+            .unwrap()
+            .into_iter()
+            .find(|r| r.nip == nip)
+        }
+
+        fn status(&self, id: RatingId) -> RatingStatus {
+            let db = self.store.database();
+            let r = db.begin_read().unwrap();
+            let t = r.open_table(RATINGS).unwrap();
+            let v = t.get(id.0.as_u128()).unwrap().unwrap();
+            serde_json::from_slice::<RatingRec>(v.value())
+                .unwrap()
+                .status
+        }
+    }
+
+    fn office_fixture(id: &str) -> Office {
+        office(id)
+    }
+
+    fn period() -> Period {
+        Period {
+            from: "2026-11-01".parse().unwrap(),
+            to: "2026-11-30".parse().unwrap(),
+        }
+    }
+
+    fn rating(
+        ticket: Option<TicketId>,
+        nip: Option<&str>,
+        score: i64,
+        submitted_at: Timestamp,
+        channel: Channel,
+    ) -> RatingEvent {
+        RatingEvent {
+            rating_id: RatingId(uuid::Uuid::now_v7()),
+            ticket_id: ticket,
+            counter: ticket.is_none().then(|| CounterId::parse("L1").unwrap()),
+            nip: nip.map(|n| Nip::parse(n).unwrap()),
+            channel,
+            score: Score::new(score).unwrap(),
+            answers: Some(SkmAnswers::new(&[score; 9]).unwrap()),
+            comment: None,
+            submitted_at,
+            flagged: false,
+        }
+    }
+
+    /// Issue, call (by `nip`) and complete one ticket, `start` seconds in.
+    fn visit(f: &Fixture, nip: &str, start: i64) -> (TicketId, Vec<Event>) {
+        let id = TicketId(uuid::Uuid::now_v7());
+        let events = vec![
+            Event::TicketIssued {
+                ticket_id: id,
+                number: TicketNumber::new(ServicePrefix::parse("A").unwrap(), 1),
+                service: ServiceCode::parse("ktp").unwrap(),
+                issued_at: at(f, start),
+            },
+            Event::TicketCalled {
+                ticket_id: id,
+                counter: CounterId::parse("L1").unwrap(),
+                nip: Nip::parse(nip).unwrap(),
+                called_at: at(f, start + 60),
+            },
+            Event::TicketCompleted {
+                ticket_id: id,
+                completed_at: at(f, start + 300),
+            },
+        ];
+        (id, events)
+    }
+
+    #[tokio::test]
+    async fn a_tablet_rating_of_a_completed_ticket_counts_exactly_for_its_asn() {
+        let mut f = fixture().await;
+        let (t, mut ev) = visit(&f, ASN, 0);
+        let r = rating(Some(t), None, 4, at(&f, 320), Channel::Tablet);
+        ev.push(Event::Rating(r.clone()));
+        assert_eq!(f.send("alak", ev).await, BatchOutcome::Applied(4));
+        assert_eq!(
+            f.status(r.rating_id),
+            RatingStatus::Counted {
+                attribution: Attribution::Ticket {
+                    nip: Some(Nip::parse(ASN).unwrap())
+                }
+            }
+        );
+        let row = f.asn_row("alak", ASN).await.unwrap();
+        assert_eq!((row.figures.services, row.figures.ratings), (1, 1));
+        assert_eq!(f.office_figures("alak").await.figures.ikm, Some(100.0));
+    }
+
+    #[tokio::test]
+    async fn a_qr_rating_before_its_ticket_waits_and_is_attributed_when_the_record_arrives() {
+        let mut f = fixture().await;
+        let (t, ev) = visit(&f, ASN, 0);
+        let QrOutcome::Accepted(id) = f.qr("alak", t, 3, 400).await else {
+            panic!("accepted");
+        };
+        assert_eq!(f.status(id), RatingStatus::Pending);
+        assert_eq!(f.qr("alak", t, 1, 401).await, QrOutcome::AlreadyRated(id));
+        f.send("alak", ev).await;
+        assert!(matches!(f.status(id), RatingStatus::Counted { .. }));
+        assert_eq!(f.asn_row("alak", ASN).await.unwrap().figures.ratings, 1);
+    }
+
+    #[tokio::test]
+    async fn of_two_ratings_of_a_ticket_the_earlier_counts_even_when_it_arrives_later() {
+        let mut f = fixture().await;
+        let (t, ev) = visit(&f, ASN, 0);
+        f.send("alak", ev).await;
+        // The phone's rating arrives first, at 10 minutes...
+        let QrOutcome::Accepted(qr) = f.qr("alak", t, 1, 600).await else {
+            panic!("accepted");
+        };
+        // ...then the tablet's, given at 5:20 but forwarded late.
+        let tablet = rating(Some(t), None, 4, at(&f, 320), Channel::Tablet);
+        f.send("alak", vec![Event::Rating(tablet.clone())]).await;
+        assert!(matches!(
+            f.status(tablet.rating_id),
+            RatingStatus::Counted { .. }
+        ));
+        assert_eq!(f.status(qr), RatingStatus::Duplicate);
+        let row = f.asn_row("alak", ASN).await.unwrap();
+        assert_eq!((row.figures.ratings, row.score_mean), (1, Some(4.0)));
+    }
+
+    #[tokio::test]
+    async fn a_rating_claiming_a_time_before_completion_cannot_displace_the_counted_one() {
+        let mut f = fixture().await;
+        let (t, ev) = visit(&f, ASN, 0);
+        f.send("alak", ev).await;
+        let QrOutcome::Accepted(qr) = f.qr("alak", t, 2, 301).await else {
+            panic!("accepted");
+        };
+        // Claims an hour before the service was even completed.
+        let early = rating(Some(t), None, 4, at(&f, -3600), Channel::Tablet);
+        f.send("alak", vec![Event::Rating(early.clone())]).await;
+        assert_eq!(f.status(early.rating_id), RatingStatus::Duplicate);
+        assert!(matches!(f.status(qr), RatingStatus::Counted { .. }));
+    }
+
+    #[tokio::test]
+    async fn a_rating_without_a_ticket_counts_by_session_for_an_asn_of_the_office() {
+        let mut f = fixture().await;
+        let r = rating(None, Some(ASN), 3, at(&f, 10), Channel::Tablet);
+        f.send("alak", vec![Event::Rating(r.clone())]).await;
+        assert_eq!(
+            f.status(r.rating_id),
+            RatingStatus::Counted {
+                attribution: Attribution::Session {
+                    nip: Nip::parse(ASN).unwrap()
+                }
+            }
+        );
+        let row = f.asn_row("alak", ASN).await.unwrap();
+        assert_eq!((row.figures.ratings, row.ratings_by_session), (0, 1));
+    }
+
+    #[tokio::test]
+    async fn a_rating_without_a_ticket_or_naming_another_offices_asn_counts_for_the_office_only() {
+        let mut f = fixture().await;
+        let nobody = rating(None, None, 3, at(&f, 10), Channel::Tablet);
+        let foreign = rating(None, Some(OTHER_ASN), 1, at(&f, 11), Channel::Tablet);
+        f.send(
+            "alak",
+            vec![
+                Event::Rating(nobody.clone()),
+                Event::Rating(foreign.clone()),
+            ],
+        )
+        .await;
+        for id in [nobody.rating_id, foreign.rating_id] {
+            assert_eq!(
+                f.status(id),
+                RatingStatus::Counted {
+                    attribution: Attribution::Office
+                }
+            );
+        }
+        assert!(f.asn_row("alak", OTHER_ASN).await.is_none());
+        assert_eq!(f.office_figures("alak").await.figures.ratings, 2);
+    }
+
+    #[tokio::test]
+    async fn a_flagged_rating_is_kept_and_counted_as_flagged_but_not_in_scores_or_the_ikm() {
+        let mut f = fixture().await;
+        let (t, mut ev) = visit(&f, ASN, 0);
+        ev.push(Event::Rating(rating(
+            Some(t),
+            None,
+            4,
+            at(&f, 320),
+            Channel::Tablet,
+        )));
+        f.send("alak", ev).await;
+        let before = f.office_figures("alak").await;
+        let mut flagged = rating(None, Some(ASN), 1, at(&f, 330), Channel::Tablet);
+        flagged.flagged = true;
+        f.send("alak", vec![Event::Rating(flagged.clone())]).await;
+        assert!(matches!(
+            f.status(flagged.rating_id),
+            RatingStatus::Flagged { .. }
+        ));
+        let after = f.office_figures("alak").await;
+        assert_eq!(after.figures.flagged, 1);
+        assert_eq!(after.figures.ratings, before.figures.ratings);
+        assert_eq!(after.figures.ikm, before.figures.ikm);
+        let row = f.asn_row("alak", ASN).await.unwrap();
+        assert_eq!(
+            (row.figures.flagged, row.ratings_by_session, row.score_mean),
+            (1, 0, Some(4.0))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_kiosk_cannot_name_another_offices_ticket_counter_or_service_and_nothing_is_applied()
+    {
+        let mut f = fixture().await;
+        let (t, ev) = visit(&f, ASN, 0);
+        f.send("alak", ev).await;
+        let before = f.office_figures("alak").await;
+        let mut other = fixture_kiosk(&f);
+        // Walesi's kiosk re-calls and rates Alak's ticket.
+        let call = Event::TicketCalled {
+            ticket_id: t,
+            counter: CounterId::parse("L1").unwrap(),
+            nip: Nip::parse(OTHER_ASN).unwrap(),
+            called_at: at(&f, 900),
+        };
+        let rate = Event::Rating(rating(Some(t), None, 1, at(&f, 901), Channel::Tablet));
+        for ev in [call, rate] {
+            let BatchOutcome::Refused(r) = other.send("walesi", vec![ev]).await else {
+                panic!("refused");
+            };
+            assert!(r.forbidden);
+        }
+        let bad_counter = Event::StaffSignedIn {
+            counter: CounterId::parse("L9").unwrap(),
+            nip: Nip::parse(OTHER_ASN).unwrap(),
+            at: at(&f, 902),
+        };
+        let (_, mut fine) = visit(&f, OTHER_ASN, 1000);
+        fine.push(bad_counter);
+        let BatchOutcome::Refused(r) = other.send("walesi", fine).await else {
+            panic!("refused");
+        };
+        assert_eq!((r.index, r.seq), (3, 4));
+        assert_eq!(f.office_figures("alak").await, before);
+        assert_eq!(
+            f.office_figures("walesi").await.figures.services,
+            0,
+            "nothing of the refused batch was applied"
+        );
+    }
+
+    fn fixture_kiosk(f: &Fixture) -> Fixture {
+        Fixture {
+            store: f.store.clone(),
+            _dir: tempfile::tempdir().unwrap(),
+            kiosk: KioskId(uuid::Uuid::now_v7()),
+            instance: InstanceId(uuid::Uuid::now_v7()),
+            next_seq: 1,
+            t0: f.t0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_completed_ticket_is_never_called_again_so_its_asn_stays() {
+        let mut f = fixture().await;
+        let (t, ev) = visit(&f, ASN, 0);
+        f.send("alak", ev).await;
+        let before = f.asn_row("alak", ASN).await.unwrap();
+        let recall = Event::TicketCalled {
+            ticket_id: t,
+            counter: CounterId::parse("L1").unwrap(),
+            nip: Nip::parse(ASN).unwrap(),
+            called_at: at(&f, 2000),
+        };
+        let complete = Event::TicketCompleted {
+            ticket_id: t,
+            completed_at: at(&f, 2100),
+        };
+        assert!(matches!(
+            f.send("alak", vec![recall, complete]).await,
+            BatchOutcome::Applied(5)
+        ));
+        assert_eq!(f.asn_row("alak", ASN).await.unwrap(), before);
+    }
+
+    #[tokio::test]
+    async fn a_replayed_batch_applies_nothing_and_a_different_one_under_the_same_identity_diverges()
+    {
+        let mut f = fixture().await;
+        let (_, ev) = visit(&f, ASN, 0);
+        f.send("alak", ev.clone()).await;
+        assert_eq!(f.send_at("alak", 1, ev).await, BatchOutcome::Applied(3));
+        let (_, other) = visit(&f, ASN, 500);
+        assert_eq!(
+            f.send_at("alak", 2, other.clone()).await,
+            BatchOutcome::Diverged(1)
+        );
+        assert_eq!(f.office_figures("alak").await.figures.services, 1);
+        // Under a new identity from sequence 2 the same events apply.
+        f.instance = InstanceId(uuid::Uuid::now_v7());
+        assert_eq!(f.send_at("alak", 2, other).await, BatchOutcome::Applied(4));
+        assert_eq!(f.office_figures("alak").await.figures.services, 2);
+        let db = f.store.database();
+        assert_eq!(instances(&db, f.kiosk).unwrap().len(), 2);
+        assert_eq!(mark(&db, f.kiosk).unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_new_database_of_a_kiosk_starts_its_own_sequence_from_one() {
+        let mut f = fixture().await;
+        let (_, ev) = visit(&f, ASN, 0);
+        f.send("alak", ev).await;
+        f.instance = InstanceId(uuid::Uuid::now_v7());
+        f.next_seq = 1;
+        let (_, ev) = visit(&f, ASN, 500);
+        assert_eq!(f.send("alak", ev).await, BatchOutcome::Applied(3));
+        assert_eq!(f.office_figures("alak").await.figures.services, 2);
+        assert_eq!(f.send_at("alak", 9, vec![]).await, BatchOutcome::Gap(3));
+    }
 }

@@ -50,6 +50,7 @@ fn figures(r: &Rollup, ratings: u64) -> PeriodFigures {
         wait_p90_s: r.wait.percentile(0.9),
         service_p50_s: r.service.percentile(0.5),
         timeliness: (r.served > 0).then(|| r.within_target as f64 / r.served as f64),
+        flagged: r.flagged,
     }
 }
 

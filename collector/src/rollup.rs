@@ -130,6 +130,9 @@ pub struct Rollup {
     /// Full SKM responses of counted ratings.
     #[serde(default)]
     pub ikm: IkmTally,
+    /// Flagged ratings (kept, never in scores or the IKM).
+    #[serde(default)]
+    pub flagged: u64,
 }
 
 impl Rollup {
@@ -146,6 +149,7 @@ impl Rollup {
             self.session_scores[i] += o.session_scores[i];
         }
         self.ikm.merge(&o.ikm);
+        self.flagged += o.flagged;
     }
 
     /// Ratings tied to tickets.

@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, SaltString};
 use shared::office::NAME_MAX_CHARS;
+use shared::secret::Pin;
 use shared::wire::RosterRow;
 use shared::{Msg, Nip, OfficeId};
 
@@ -43,7 +44,8 @@ pub struct Rejection {
 }
 
 /// A row that passed validation. The PIN is still in plain here, in memory
-/// only, until [`hash_pins`] replaces it by its hash; hence no `Debug`.
+/// only, until [`hash_pins`] replaces it by its hash; hence no `Debug` (and
+/// [`Pin`]'s own `Debug` hides the digits).
 pub struct ValidRow {
     /// NIP.
     pub nip: Nip,
@@ -52,7 +54,7 @@ pub struct ValidRow {
     /// Office (known to exist).
     pub office_id: OfficeId,
     /// 4 to 8 ASCII digits.
-    pub pin: String,
+    pub pin: Pin,
     /// Whether the ASN may sign in.
     pub active: bool,
 }
@@ -200,6 +202,42 @@ pub fn parse_csv(body: &[u8]) -> Result<Vec<Line>, Msg> {
     Ok(lines)
 }
 
+/// Why a JSON element is not a roster row, naming the field but never its
+/// value: serde's own messages quote the value (`invalid type: integer
+/// `1234``), and a PIN must not come back in an answer or a log.
+fn json_row_problem(item: &serde_json::Value) -> Option<Msg> {
+    let Some(obj) = item.as_object() else {
+        return Some(Msg::new(
+            "Bukan baris roster: harus objek {nip, name, office_id, pin, active?}",
+            "Not a roster row: it must be an object {nip, name, office_id, pin, active?}",
+        ));
+    };
+    for field in REQUIRED_COLUMNS {
+        match obj.get(field) {
+            None => {
+                return Some(Msg::new(
+                    format!("Kolom {field} wajib ada"),
+                    format!("The field {field} is required"),
+                ));
+            }
+            Some(v) if !v.is_string() => {
+                return Some(Msg::new(
+                    format!("{field} harus teks dalam tanda petik (\"...\")"),
+                    format!("{field} must be text in quotes (\"...\")"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    match obj.get(ACTIVE_COLUMN) {
+        Some(v) if !v.is_boolean() && !v.is_null() => Some(Msg::new(
+            "active harus true atau false",
+            "active must be true or false",
+        )),
+        _ => None,
+    }
+}
+
 /// Reads a roster JSON array. `Err` when the body is not a JSON array; an
 /// element that is not a roster row is reported on its own line.
 pub fn parse_json(body: &[u8]) -> Result<Vec<Line>, Msg> {
@@ -214,12 +252,15 @@ pub fn parse_json(body: &[u8]) -> Result<Vec<Line>, Msg> {
         .zip(1u64..)
         .map(|(item, line)| Line {
             line,
-            row: serde_json::from_value::<RosterRow>(item).map_err(|e| {
-                Msg::new(
-                    format!("Bukan baris roster {{nip, name, office_id, pin, active?}}: {e}"),
-                    format!("Not a roster row {{nip, name, office_id, pin, active?}}: {e}"),
-                )
-            }),
+            row: match json_row_problem(&item) {
+                Some(problem) => Err(problem),
+                None => serde_json::from_value::<RosterRow>(item).map_err(|_| {
+                    Msg::new(
+                        "Bukan baris roster {nip, name, office_id, pin, active?}",
+                        "Not a roster row {nip, name, office_id, pin, active?}",
+                    )
+                }),
+            },
         })
         .collect())
 }
@@ -235,11 +276,6 @@ pub fn parse_active(s: &str) -> Result<bool, Msg> {
             "active must be true/false, 1/0, yes/no or ya/tidak (empty means active)",
         )),
     }
-}
-
-/// Whether a PIN has the allowed shape: 4 to 8 ASCII digits.
-pub fn valid_pin(pin: &str) -> bool {
-    (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn validate_row(row: RosterRow, offices: &BTreeSet<OfficeId>) -> Result<ValidRow, Msg> {
@@ -264,18 +300,13 @@ fn validate_row(row: RosterRow, offices: &BTreeSet<OfficeId>) -> Result<ValidRow
         ));
     }
     // Never echo the PIN back: error bodies end up in logs and screenshots.
-    let pin = row.pin.trim();
-    if !valid_pin(pin) {
-        return Err(Msg::new(
-            "PIN harus 4 sampai 8 angka",
-            "pin must be 4 to 8 digits",
-        ));
-    }
+    let pin = Pin::parse(&row.pin)
+        .map_err(|_| Msg::new("PIN harus 4 sampai 8 angka", "pin must be 4 to 8 digits"))?;
     Ok(ValidRow {
         nip,
         name: name.to_owned(),
         office_id,
-        pin: pin.to_owned(),
+        pin,
         active: row.active.unwrap_or(true),
     })
 }
@@ -326,12 +357,12 @@ pub enum HashError {
 }
 
 /// Hashes one PIN into an argon2id PHC string with a fresh 16-byte salt.
-pub fn hash_pin(pin: &str) -> Result<String, HashError> {
+pub fn hash_pin(pin: &Pin) -> Result<String, HashError> {
     let mut salt = [0u8; 16];
     fill_random(&mut salt)?;
     let salt = SaltString::encode_b64(&salt)?;
     Ok(pin_hasher()?
-        .hash_password(pin.as_bytes(), &salt)?
+        .hash_password(pin.expose().as_bytes(), &salt)?
         .to_string())
 }
 
@@ -429,7 +460,7 @@ mod tests {
         assert!(rejected.is_empty(), "{rejected:?}");
         assert_eq!(valid[0].nip.as_str(), "196608011988031001");
         assert_eq!(valid[0].name, "Budi");
-        assert_eq!(valid[0].pin, "4321");
+        assert_eq!(valid[0].pin.expose(), "4321");
         assert!(!valid[0].active);
     }
 
@@ -539,6 +570,27 @@ mod tests {
     }
 
     #[test]
+    fn a_pin_given_as_a_number_or_of_the_wrong_shape_is_never_echoed() {
+        let lines = parse_json(
+            br#"[{"nip":"196608011988031001","name":"Budi","office_id":"kupang","pin":987654},
+                {"nip":"196608011988031001","name":"Budi","office_id":"kupang","pin":"98x765"},
+                {"nip":"196608011988031001","name":"Budi","office_id":"kupang","pin":{"v":987654}}]"#,
+        )
+        .unwrap();
+        let (valid, rejected) = validate(lines, &offices());
+        assert!(valid.is_empty());
+        assert_eq!(rejected.len(), 3);
+        for r in &rejected {
+            let text = format!("{} {}", r.error.id, r.error.en);
+            assert!(text.contains("pin"), "names the field: {text}");
+            assert!(
+                !text.contains("987654") && !text.contains("98x765"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn a_json_body_that_is_not_an_array_is_refused_whole() {
         assert!(parse_json(br#"{"nip":"196608011988031001"}"#).is_err());
         assert!(parse_json(b"[{").is_err());
@@ -557,7 +609,7 @@ mod tests {
                 nip: Nip::parse(nip).unwrap(),
                 name: "x".into(),
                 office_id: OfficeId::parse("kupang").unwrap(),
-                pin: pin.into(),
+                pin: Pin::parse(pin).unwrap(),
                 active: true,
             })
             .collect();

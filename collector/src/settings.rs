@@ -26,6 +26,9 @@ pub struct Settings {
     /// a burst of this many, refilled at this many a minute. Generous because
     /// mobile carriers put many phones behind one address.
     pub qr_rate_limit_per_min: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed for those limits;
+    /// empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The default data directory.
@@ -52,6 +55,7 @@ impl Settings {
             public_url: None,
             qr_expiry_s: DEFAULT_QR_EXPIRY_S,
             qr_rate_limit_per_min: DEFAULT_QR_RATE_LIMIT_PER_MIN,
+            trusted_proxies: Vec::new(),
         }
     }
 }

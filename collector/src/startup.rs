@@ -3,9 +3,7 @@
 //! [`Application::run_until_stopped`] so that tests bind port 0, learn the
 //! port, and then run it.
 
-use std::io::Write as _;
 use std::net::TcpListener;
-use std::path::Path;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -41,6 +39,11 @@ pub struct AppState {
     /// The per-address limit on citizens' rating submissions. One instance
     /// shared by every worker, so the limit holds across threads.
     pub qr_limiter: Arc<RateLimiter>,
+    /// The same limit for refused submissions (forged or expired tokens),
+    /// kept apart so that they never use up the genuine citizens' budget.
+    pub refused_limiter: Arc<RateLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A collector bound to its port, not yet serving.
@@ -121,6 +124,8 @@ impl Application {
             public_url: public_url.clone(),
             qr_expiry_s: settings.qr_expiry_s,
             qr_limiter: Arc::new(RateLimiter::per_minute(settings.qr_rate_limit_per_min)),
+            refused_limiter: Arc::new(RateLimiter::per_minute(settings.qr_rate_limit_per_min)),
+            trusted_proxies: settings.trusted_proxies.clone(),
         });
         let metrics = web::Data::new(HttpMetrics::default());
         let server = HttpServer::new(move || {
@@ -259,7 +264,7 @@ async fn settle_admin_token(
     let token = new_secret().context("no randomness for the admin token")?;
     // The file first: if storing the hash then fails, the next start simply
     // generates another token; the reverse order could lock the operator out.
-    write_secret_file(&file, &token)
+    httpkit::auth::write_secret_file(&file, &token)
         .with_context(|| format!("cannot write the admin token to {}", file.display()))?;
     let hash = hash_token(&token);
     store
@@ -269,29 +274,11 @@ async fn settle_admin_token(
     Ok((hash, Some(token)))
 }
 
-/// Writes a secret readable by its owner only (mode 0600 on Unix).
-fn write_secret_file(path: &Path, secret: &str) -> std::io::Result<()> {
-    // Remove first: `mode` applies only when the file is created.
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    writeln!(file, "{secret}")?;
-    file.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::spawn_with;
+    use std::path::Path;
 
     fn settings(dir: &Path) -> Settings {
         let mut s = Settings::new(dir);

@@ -1,6 +1,6 @@
 //! The collector's database: one redb file holding the registry (offices,
-//! kiosks and their keys, the ASN roster, bearer tokens) and the citizens'
-//! QR ratings. Batches and rollups will get their own tables here.
+//! kiosks and their keys, the ASN roster, bearer tokens); the events,
+//! tickets, ratings and rollups are the ingest writer's (`ingest.rs`).
 //!
 //! Everything redb is hidden behind [`Store`]. Its methods are `async` and run
 //! each redb call on tokio's blocking pool, because redb is synchronous and a
@@ -38,20 +38,25 @@ const OFFICES: TableDefinition<&str, &[u8]> = TableDefinition::new("offices");
 const KIOSKS: TableDefinition<u128, &[u8]> = TableDefinition::new("kiosks");
 /// (office id, NIP) -> [`StaffRecord`] (JSON). Keyed by office first so that a
 /// kiosk's configuration reads one office's rows as one range.
-const ROSTER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("roster");
+pub(crate) const ROSTER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("roster");
 /// NIP -> office id: finds an ASN's row when an import moves them to another
 /// office, and answers "where does this NIP work" without a scan.
 const ROSTER_BY_NIP: TableDefinition<&str, &str> = TableDefinition::new("roster_by_nip");
-/// SHA-256 of an HR or head token -> [`Role`] (JSON). The token itself is
-/// never stored.
+/// SHA-256 of an HR or head token -> [`TokenRecord`] (JSON). The token itself
+/// is never stored.
 const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
+/// Token id (UUID v7) -> SHA-256 of the token: revocation by id.
+const TOKEN_IDS: TableDefinition<u128, &[u8]> = TableDefinition::new("token_ids");
 
 const META_SCHEMA: &str = "schema_version";
 const META_ADMIN_TOKEN: &str = "admin_token_sha256";
 const COUNT_ROSTER_ACTIVE: &str = "roster_active";
 
-/// The layout version written into new files, for future migrations.
-const SCHEMA_VERSION: u32 = 1;
+/// The layout version written into new files. Version 2 scoped tickets by
+/// office, gave kiosk databases their own marks (instances) and tokens an
+/// expiry; a file of version 1 is refused with a clear message rather than
+/// misread.
+const SCHEMA_VERSION: u32 = 2;
 
 /// Why the store failed. Apart from [`StoreError::UnknownOffice`] these are
 /// server faults (5xx), not the caller's.
@@ -75,6 +80,17 @@ pub enum StoreError {
     /// The blocking task running the redb call panicked or was cancelled.
     #[error("the storage task failed: {0}")]
     Task(String),
+    /// The file was written by another version of the collector.
+    #[error(
+        "the database has layout version {found}, this collector reads version {expected}: \
+         use a fresh --data directory (or the collector version that wrote it)"
+    )]
+    Schema {
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads.
+        expected: u32,
+    },
     /// The ingest writer failed (the whole group was rolled back).
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
@@ -109,6 +125,35 @@ pub struct KioskRecord {
     pub key: String,
     /// When it was registered.
     pub created_at: Timestamp,
+    /// When the operator disabled it (a lost or stolen kiosk): from then on
+    /// its signatures and QR tokens are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<Timestamp>,
+    /// When its key was last replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_rotated_at: Option<Timestamp>,
+}
+
+/// An HR or head token as stored (under its hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Its id, for revocation.
+    pub token_id: uuid::Uuid,
+    /// What it may see.
+    pub role: Role,
+    /// When issued.
+    pub created_at: Timestamp,
+    /// After this it is refused.
+    pub expires_at: Timestamp,
+}
+
+/// Why a token does not authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenCheck {
+    /// Never issued, or revoked.
+    Unknown,
+    /// Past its expiry.
+    Expired,
 }
 
 /// An ASN's roster row as stored (the NIP and office are the key).
@@ -220,6 +265,7 @@ impl From<NewQrRating> for QrRatingRecord {
                 answers: n.answers,
                 comment: n.comment,
                 submitted_at: n.submitted_at,
+                flagged: false,
             },
         }
     }
@@ -301,8 +347,21 @@ impl Store {
         // missing table (redb reports that as an error, not as empty).
         write(&db, |txn| {
             let mut meta = txn.open_table(META)?;
-            if meta.get(META_SCHEMA)?.is_none() {
-                meta.insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes().as_slice())?;
+            let found = meta
+                .get(META_SCHEMA)?
+                .and_then(|v| <[u8; 4]>::try_from(v.value()).ok())
+                .map(u32::from_be_bytes);
+            match found {
+                None => {
+                    meta.insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes().as_slice())?;
+                }
+                Some(v) if v == SCHEMA_VERSION => {}
+                Some(found) => {
+                    return Err(StoreError::Schema {
+                        found,
+                        expected: SCHEMA_VERSION,
+                    });
+                }
             }
             txn.open_table(COUNTS)?;
             txn.open_table(OFFICES)?;
@@ -310,6 +369,7 @@ impl Store {
             txn.open_table(ROSTER)?;
             txn.open_table(ROSTER_BY_NIP)?;
             txn.open_table(TOKENS)?;
+            txn.open_table(TOKEN_IDS)?;
             Ok(())
         })?;
         let db = Arc::new(db);
@@ -518,36 +578,121 @@ impl Store {
         .await
     }
 
+    // ------------------------------------------------------------ kiosk credentials
+
+    /// Disables a kiosk (idempotent); gives its record, `None` when unknown.
+    pub async fn disable_kiosk(
+        &self,
+        id: KioskId,
+        now: Timestamp,
+    ) -> Result<Option<KioskRecord>, StoreError> {
+        self.update_kiosk(id, move |k| {
+            k.disabled_at.get_or_insert(now);
+        })
+        .await
+    }
+
+    /// Replaces a kiosk's key; gives its record, `None` when unknown.
+    pub async fn set_kiosk_key(
+        &self,
+        id: KioskId,
+        key: String,
+        now: Timestamp,
+    ) -> Result<Option<KioskRecord>, StoreError> {
+        self.update_kiosk(id, move |k| {
+            k.key = key;
+            k.key_rotated_at = Some(now);
+        })
+        .await
+    }
+
+    async fn update_kiosk(
+        &self,
+        id: KioskId,
+        change: impl FnOnce(&mut KioskRecord) + Send + 'static,
+    ) -> Result<Option<KioskRecord>, StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                let mut kiosks = txn.open_table(KIOSKS)?;
+                let found = kiosks.get(id.as_u128())?;
+                let Some(mut k) = found
+                    .map(|v| decode::<KioskRecord>("kiosk", v.value()))
+                    .transpose()?
+                else {
+                    return Ok(None);
+                };
+                change(&mut k);
+                kiosks.insert(id.as_u128(), encode(&k)?.as_slice())?;
+                Ok(Some(k))
+            })
+        })
+        .await
+    }
+
     // ------------------------------------------------------------ tokens
 
     /// Stores an HR or head token by its SHA-256. Fails with
     /// [`StoreError::UnknownOffice`] (writing nothing) for a head token of an
     /// office that does not exist.
-    pub async fn insert_token(&self, hash: [u8; 32], role: Role) -> Result<(), StoreError> {
+    pub async fn insert_token(
+        &self,
+        hash: [u8; 32],
+        record: TokenRecord,
+    ) -> Result<(), StoreError> {
         self.run(move |db| {
-            let bytes = encode(&role)?;
+            let bytes = encode(&record)?;
             write(db, |txn| {
-                if let Role::Head { office_id } = &role
+                if let Role::Head { office_id } = &record.role
                     && txn.open_table(OFFICES)?.get(office_id.as_str())?.is_none()
                 {
                     return Err(StoreError::UnknownOffice(office_id.clone()));
                 }
                 txn.open_table(TOKENS)?
                     .insert(hash.as_slice(), bytes.as_slice())?;
+                txn.open_table(TOKEN_IDS)?
+                    .insert(record.token_id.as_u128(), hash.as_slice())?;
                 Ok(())
             })
         })
         .await
     }
 
-    /// The role of the token whose SHA-256 is `hash`, if it was issued. Report
-    /// routes authenticate HR and office heads with this.
-    pub async fn token_role(&self, hash: [u8; 32]) -> Result<Option<Role>, StoreError> {
+    /// The role of the token whose SHA-256 is `hash` at `now`: report routes
+    /// authenticate HR and office heads with this.
+    pub async fn token_role(
+        &self,
+        hash: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Result<Role, TokenCheck>, StoreError> {
         self.run(move |db| {
             let txn = db.begin_read()?;
             let tokens = txn.open_table(TOKENS)?;
-            let found = tokens.get(hash.as_slice())?;
-            found.map(|v| decode("token", v.value())).transpose()
+            let Some(found) = tokens.get(hash.as_slice())? else {
+                return Ok(Err(TokenCheck::Unknown));
+            };
+            let record: TokenRecord = decode("token", found.value())?;
+            Ok(if record.expires_at <= now {
+                Err(TokenCheck::Expired)
+            } else {
+                Ok(record.role)
+            })
+        })
+        .await
+    }
+
+    /// Revokes a token by id: it is refused from then on. `false` when no
+    /// such token exists.
+    pub async fn revoke_token(&self, token_id: uuid::Uuid) -> Result<bool, StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                let mut ids = txn.open_table(TOKEN_IDS)?;
+                let Some(hash) = ids.remove(token_id.as_u128())? else {
+                    return Ok(false);
+                };
+                let hash = hash.value().to_vec();
+                txn.open_table(TOKENS)?.remove(hash.as_slice())?;
+                Ok(true)
+            })
         })
         .await
     }
@@ -563,7 +708,11 @@ impl Store {
         let record = QrRatingRecord::from(new);
         let outcome = self
             .ingest
-            .qr_rating(record.kiosk_id, record.office_id, record.rating)
+            .qr_rating(crate::ingest::QrJob {
+                kiosk: record.kiosk_id,
+                office: record.office_id,
+                rating: record.rating,
+            })
             .await
             .map_err(StoreError::from)?;
         match outcome {
@@ -574,23 +723,37 @@ impl Store {
         }
     }
 
-    /// The QR rating of a ticket, if it has one.
-    pub async fn qr_rating(
+    /// Every rating recorded for a ticket of `office` (any status), earliest
+    /// submitted first.
+    pub async fn ratings_of_ticket(
         &self,
+        office: OfficeId,
         ticket_id: TicketId,
-    ) -> Result<Option<QrRatingRecord>, StoreError> {
-        self.run(move |db| {
-            let all = crate::ingest::ratings_of_ticket(db, ticket_id)?;
-            Ok(all
-                .into_iter()
-                .find(|r| r.event.channel == Channel::Qr)
-                .map(|r| QrRatingRecord {
-                    kiosk_id: r.kiosk,
-                    office_id: r.office,
-                    rating: r.event,
-                }))
-        })
-        .await
+    ) -> Result<Vec<crate::ingest::RatingRec>, StoreError> {
+        self.run(move |db| Ok(crate::ingest::ratings_of_ticket(db, &office, ticket_id)?))
+            .await
+    }
+
+    /// The rating that stands for a ticket of `office`: the one that counts,
+    /// else the first waiting for the ticket's service record (never a
+    /// duplicate or a flagged one).
+    pub async fn standing_rating(
+        &self,
+        office: OfficeId,
+        ticket_id: TicketId,
+    ) -> Result<Option<crate::ingest::RatingRec>, StoreError> {
+        use crate::ingest::RatingStatus;
+        let all = self.ratings_of_ticket(office, ticket_id).await?;
+        Ok(all
+            .iter()
+            .find(|r| matches!(r.status, RatingStatus::Counted { .. }))
+            .or_else(|| all.iter().find(|r| r.status == RatingStatus::Pending))
+            .cloned())
+    }
+
+    /// Whether the ingest writer answers (`/healthz`).
+    pub async fn ingest_alive(&self) -> bool {
+        self.ingest.ping().await
     }
 
     /// The ingest writer (batches from kiosks).
@@ -752,6 +915,8 @@ mod tests {
             office_id: OfficeId::parse("nowhere").unwrap(),
             key: "k".into(),
             created_at: Timestamp::now(),
+            disabled_at: None,
+            key_rotated_at: None,
         };
         let err = store.insert_kiosk(kiosk.clone()).await.unwrap_err();
         assert!(matches!(err, StoreError::UnknownOffice(_)));
@@ -870,20 +1035,90 @@ mod tests {
         assert_eq!(roster[0].nip.as_str(), "196608011988031001");
     }
 
+    fn token(role: Role, expires_at: Timestamp) -> TokenRecord {
+        TokenRecord {
+            token_id: uuid::Uuid::now_v7(),
+            role,
+            created_at: Timestamp::now(),
+            expires_at,
+        }
+    }
+
     #[tokio::test]
     async fn tokens_are_found_by_hash_and_head_tokens_need_a_known_office() {
         let (store, _dir) = temp_store().await;
-        store.insert_token([1; 32], Role::Hr).await.unwrap();
-        assert_eq!(store.token_role([1; 32]).await.unwrap(), Some(Role::Hr));
-        assert_eq!(store.token_role([2; 32]).await.unwrap(), None);
+        let now = Timestamp::now();
+        let later = now + jiff::SignedDuration::from_hours(1);
+        store
+            .insert_token([1; 32], token(Role::Hr, later))
+            .await
+            .unwrap();
+        assert_eq!(store.token_role([1; 32], now).await.unwrap(), Ok(Role::Hr));
+        assert_eq!(
+            store.token_role([2; 32], now).await.unwrap(),
+            Err(TokenCheck::Unknown)
+        );
         let head = Role::Head {
             office_id: OfficeId::parse("nowhere").unwrap(),
         };
         assert!(matches!(
-            store.insert_token([3; 32], head).await.unwrap_err(),
+            store
+                .insert_token([3; 32], token(head, later))
+                .await
+                .unwrap_err(),
             StoreError::UnknownOffice(_)
         ));
-        assert_eq!(store.token_role([3; 32]).await.unwrap(), None);
+        assert_eq!(
+            store.token_role([3; 32], now).await.unwrap(),
+            Err(TokenCheck::Unknown)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_is_refused_from_its_expiry_and_after_revocation() {
+        let (store, _dir) = temp_store().await;
+        let now = Timestamp::now();
+        let expires = now + jiff::SignedDuration::from_hours(24);
+        let t = token(Role::Hr, expires);
+        store.insert_token([1; 32], t.clone()).await.unwrap();
+        assert!(
+            store
+                .token_role([1; 32], expires - jiff::SignedDuration::from_secs(1))
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(
+            store.token_role([1; 32], expires).await.unwrap(),
+            Err(TokenCheck::Expired)
+        );
+        assert!(store.revoke_token(t.token_id).await.unwrap());
+        assert_eq!(
+            store.token_role([1; 32], now).await.unwrap(),
+            Err(TokenCheck::Unknown)
+        );
+        assert!(
+            !store.revoke_token(t.token_id).await.unwrap(),
+            "gone already"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_file_of_another_layout_version_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("collector.redb");
+        {
+            let db = Database::create(&path).unwrap();
+            let w = db.begin_write().unwrap();
+            w.open_table(META)
+                .unwrap()
+                .insert(META_SCHEMA, 1u32.to_be_bytes().as_slice())
+                .unwrap();
+            w.commit().unwrap();
+        }
+        let err = Store::open(&path).await.unwrap_err();
+        assert!(matches!(err, StoreError::Schema { found: 1, .. }), "{err}");
+        assert!(err.to_string().contains("fresh --data directory"));
     }
 
     fn qr_rating(office_id: &str, ticket_id: TicketId, score: i64) -> NewQrRating {
@@ -913,20 +1148,34 @@ mod tests {
             );
         }
         let store = Store::open(&path).await.unwrap();
-        let stored = store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored, QrRatingRecord::from(new.clone()));
-        assert_eq!(stored.kiosk_id, new.kiosk_id);
-        assert_eq!(stored.office_id.as_str(), "alak");
-        assert_eq!(stored.rating.ticket_id, Some(ticket_id));
-        assert_eq!(stored.rating.channel, Channel::Qr);
-        assert_eq!(stored.rating.nip, None);
-        assert_eq!(stored.rating.comment.unwrap().as_str(), "<b>cepat</b>");
+        let alak = OfficeId::parse("alak").unwrap();
+        let stored = store
+            .standing_rating(alak.clone(), ticket_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.event, QrRatingRecord::from(new.clone()).rating);
+        assert_eq!(stored.kiosk, new.kiosk_id);
+        assert_eq!(stored.office.as_str(), "alak");
+        assert_eq!(stored.event.ticket_id, Some(ticket_id));
+        assert_eq!(stored.event.channel, Channel::Qr);
+        assert_eq!(stored.event.nip, None);
+        assert_eq!(stored.event.comment.unwrap().as_str(), "<b>cepat</b>");
         assert_eq!(
             store
-                .qr_rating(TicketId(uuid::Uuid::now_v7()))
+                .standing_rating(alak.clone(), TicketId(uuid::Uuid::now_v7()))
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|r| r.event.rating_id),
             None
+        );
+        assert!(
+            store
+                .standing_rating(OfficeId::parse("walesi").unwrap(), ticket_id)
+                .await
+                .unwrap()
+                .is_none(),
+            "tickets are scoped by office"
         );
         assert_eq!(store.counts().await.unwrap().qr_ratings, 1);
     }
@@ -945,8 +1194,12 @@ mod tests {
             matches!(err, QrRatingError::AlreadyRated(id) if id == first.rating_id),
             "{err:?}"
         );
-        let stored = store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored.rating.score.get(), 1);
+        let stored = store
+            .standing_rating(OfficeId::parse("alak").unwrap(), ticket_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.event.score.get(), 1);
         assert_eq!(store.counts().await.unwrap().qr_ratings, 1);
     }
 
@@ -973,8 +1226,12 @@ mod tests {
             }
         }
         assert_eq!(stored.len(), 1);
-        let kept = store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(kept.rating.rating_id, stored[0]);
+        let kept = store
+            .standing_rating(OfficeId::parse("alak").unwrap(), ticket_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.event.rating_id, stored[0]);
     }
 
     #[tokio::test]

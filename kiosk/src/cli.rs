@@ -53,9 +53,18 @@ struct ServeArgs {
     /// Require this token for the dashboard (bearer or ?token=).
     #[arg(long, env = "KIOSK_DASHBOARD_TOKEN", hide_env_values = true)]
     dashboard_token: Option<String>,
+    /// The office IT operator's token, for pairing tablets (or
+    /// KIOSK_OPERATOR_TOKEN). Without it one is generated on first start,
+    /// printed, and kept in DATA/operator-token.
+    #[arg(long, env = "KIOSK_OPERATOR_TOKEN", hide_env_values = true)]
+    operator_token: Option<String>,
     /// Seconds to add to the machine clock (diagnostics and tests).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true, hide = true)]
     clock_offset_s: i64,
+    /// Keep the machine's clock even when the collector's differs (the
+    /// default follows the collector's time for events and QR expiry).
+    #[arg(long, hide = true)]
+    no_clock_correction: bool,
     /// Seconds between configuration refreshes.
     #[arg(long, default_value_t = 300, hide = true)]
     config_refresh_s: u64,
@@ -87,6 +96,8 @@ fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
     s.listen = a.listen;
     s.public_url = a.public_url;
     s.dashboard_token = a.dashboard_token;
+    s.operator_token = a.operator_token;
+    s.clock_correction = !a.no_clock_correction;
     s.clock_offset_s = a.clock_offset_s;
     s.config_refresh = Duration::from_secs(a.config_refresh_s.max(1));
     s.forward.batch_max = a.batch_max.clamp(1, shared::wire::MAX_BATCH_EVENTS);
@@ -117,6 +128,11 @@ pub fn main() -> ExitCode {
         rt.block_on(async move {
             let listen = s.listen.clone();
             let app = Application::build(s).await?;
+            if let Some(token) = app.generated_operator_token() {
+                println!(
+                    "operator token (pairs tablets; also kept in DATA/operator-token): {token}"
+                );
+            }
             tracing::info!(port = app.port(), %listen, "kiosk listening");
             println!("kiosk listening on port {}", app.port());
             app.run_until_stopped().await?;

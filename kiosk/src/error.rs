@@ -48,6 +48,25 @@ pub enum KioskError {
     /// The ticket was rated already.
     #[error("already rated")]
     AlreadyRated,
+    /// The ticket no longer awaits a rating on this counter's tablet (the
+    /// counter called its next ticket, or 10 minutes passed).
+    #[error("rating on the tablet closed")]
+    RatingClosed,
+    /// A rating without a ticket at a counter where nobody is signed in.
+    #[error("no ASN signed in at this counter")]
+    NoStaff,
+    /// A tablet token of another counter.
+    #[error("this tablet is paired with another counter")]
+    WrongTablet,
+    /// No tablet token, or one that was revoked.
+    #[error("tablet not paired")]
+    NoTablet,
+    /// A pairing link already used, expired, or for another counter.
+    #[error("pairing link used or expired")]
+    PairCodeInvalid,
+    /// No operator token, or the wrong one.
+    #[error("operator token missing or wrong")]
+    NotOperator,
     /// Storage failed.
     #[error("storage: {0}")]
     Store(String),
@@ -133,6 +152,54 @@ impl From<KioskError> for ApiError {
                     "Thank you, this ticket has already been rated",
                 ),
             ),
+            K::RatingClosed => ApiError::conflict(
+                "rating_closed",
+                Msg::new(
+                    "Penilaian di tablet untuk tiket ini sudah ditutup: loket sudah memanggil \
+                     tiket berikutnya atau sudah lewat 10 menit. Warga tetap dapat menilai lewat \
+                     kode QR tiketnya.",
+                    "Rating this ticket on the tablet is closed: the counter called its next \
+                     ticket or 10 minutes passed. The citizen can still rate through the \
+                     ticket's QR code.",
+                ),
+            ),
+            K::NoStaff => ApiError::conflict(
+                "no_staff",
+                Msg::new(
+                    "Loket ini sedang tutup: penilaian tanpa nomor antrean hanya diterima saat \
+                     ada petugas yang masuk di loket.",
+                    "This counter is closed: a rating without a ticket is taken only while an \
+                     officer is signed in at the counter.",
+                ),
+            ),
+            K::WrongTablet => ApiError::forbidden(Msg::new(
+                "Tablet ini dipasangkan untuk loket lain.",
+                "This tablet is paired with another counter.",
+            )),
+            K::NoTablet => ApiError::unauthorized(Msg::new(
+                "Tablet ini belum dipasangkan dengan loket. Operator membuat tautan pemasangan \
+                 dengan POST /api/counters/{loket}/tablets (token operator) lalu membukanya di \
+                 tablet.",
+                "This tablet is not paired with a counter. The operator creates a pairing link \
+                 with POST /api/counters/{counter}/tablets (operator token) and opens it on \
+                 the tablet.",
+            )),
+            K::PairCodeInvalid => ApiError::new(
+                actix_web::http::StatusCode::GONE,
+                "pair_code_invalid",
+                Msg::new(
+                    "Tautan pemasangan ini sudah dipakai atau kedaluwarsa (berlaku sekali, 15 \
+                     menit). Minta operator membuat tautan baru.",
+                    "This pairing link was already used or has expired (it works once, for 15 \
+                     minutes). Ask the operator for a new one.",
+                ),
+            ),
+            K::NotOperator => ApiError::unauthorized(Msg::new(
+                "Perlu token operator kiosk (Authorization: Bearer ...): dicetak saat kiosk \
+                 pertama kali dijalankan dan disimpan di DATA/operator-token.",
+                "This needs the kiosk's operator token (Authorization: Bearer ...): printed at \
+                 the kiosk's first start and kept in DATA/operator-token.",
+            )),
             K::Store(e) => ApiError::unexpected(e),
         }
     }

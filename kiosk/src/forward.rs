@@ -2,21 +2,38 @@
 //! signed batches, until every event is acknowledged.
 //!
 //! At-least-once delivery with exactly-once effect: the collector applies a
-//! batch and moves its per-kiosk mark in one transaction, answers the mark,
-//! and skips what it already has; so resending after a lost answer is
-//! harmless. Events stay in redb until acknowledged (and a retention period
-//! after). On 409 the kiosk rewinds to the collector's mark; on network
-//! errors, timeouts and 5xx it backs off exponentially with jitter (capped at
-//! 30 s); on a 401 carrying the collector's time it measures the clock skew,
-//! reports it, and signs with a corrected timestamp. Requests never wait on
-//! the forwarder: it only reads the log and records acknowledgements.
+//! batch and moves its per-(kiosk, instance) mark in one transaction, answers
+//! the mark, and skips what it already has; so resending after a lost answer
+//! is harmless. Events stay in redb until acknowledged (and a retention
+//! period after).
+//!
+//! Answers and what the forwarder does:
+//! - 200: the mark; acknowledged through it.
+//! - 409 `gap`: the collector has less (it was restored from a backup):
+//!   rewind to its mark and resend.
+//! - 409 `diverged`: the collector holds other events under this database's
+//!   identity (this file was restored from a backup, or copied): continue
+//!   under a new identity from the first event it does not have, and say so
+//!   on the dashboard and in `/api/outbox` for a day. Nothing recorded here
+//!   is dropped.
+//! - 401 with the collector's time outside the window: correct the clock.
+//! - network errors, timeouts and 5xx: back off exponentially with jitter
+//!   (capped at 30 s).
+//! - any other refusal (a 4xx: the collector will not take these events):
+//!   back off the same way and raise an alarm for the operator; a refusal
+//!   never turns into a tight retry loop, and neither do repeated 409s.
+//!
+//! Requests never wait on the forwarder: it only reads the log and records
+//! acknowledgements.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
-use shared::wire::{BatchAck, ErrorBody, OutboxStatus};
+use serde_json::value::RawValue;
+use shared::InstanceId;
+use shared::wire::{Batch, BatchAck, ErrorBody, OutboxStatus};
 
 use crate::store::Store;
 use crate::sync::CollectorClient;
@@ -45,6 +62,24 @@ impl Default for ForwardSettings {
     }
 }
 
+/// Something the operator must see on the dashboard and in `/api/outbox`.
+#[derive(Debug, Clone)]
+pub struct Alarm {
+    /// What happened and what to do.
+    pub message: String,
+    /// Since when.
+    pub since: Timestamp,
+    /// A refusal: cleared by the next accepted batch. Otherwise (a new
+    /// identity) it stays for [`NOTICE_HOURS`].
+    pub clears_on_success: bool,
+}
+
+/// How long the notice of a new database identity stays up.
+pub const NOTICE_HOURS: i64 = 24;
+/// 409s in a row (without an accepted batch) before the forwarder slows
+/// down and raises an alarm.
+const CONFLICTS_BEFORE_ALARM: u32 = 3;
+
 /// What the forwarder knows about the link, for the outbox and dashboard.
 #[derive(Debug, Clone, Default)]
 pub struct LinkStatus {
@@ -52,10 +87,12 @@ pub struct LinkStatus {
     pub last_error: Option<String>,
     /// Since when the collector has not answered.
     pub offline_since: Option<Timestamp>,
-    /// Kiosk clock minus collector clock, seconds.
+    /// Kiosk machine clock minus collector clock, seconds.
     pub clock_skew_s: Option<i64>,
     /// When the last batch was acknowledged.
     pub last_ack_at: Option<Timestamp>,
+    /// What the operator must look at.
+    pub alarm: Option<Alarm>,
 }
 
 /// Shared link status.
@@ -64,6 +101,11 @@ pub type SharedLink = Arc<Mutex<LinkStatus>>;
 /// The outbox as shown by `GET /api/outbox` and the dashboard.
 pub fn outbox_status(store: &Store, link: &SharedLink) -> OutboxStatus {
     let link = link.lock().map(|l| l.clone()).unwrap_or_default();
+    let now = store.clock().now();
+    let alarm = link.alarm.filter(|a| {
+        a.clears_on_success
+            || now.duration_since(a.since) < SignedDuration::from_hours(NOTICE_HOURS)
+    });
     store.read(|s| OutboxStatus {
         next_seq: s.next_seq,
         acked_through: s.acked_through,
@@ -72,23 +114,18 @@ pub fn outbox_status(store: &Store, link: &SharedLink) -> OutboxStatus {
         clock_skew_s: link.clock_skew_s,
         offline_since: link.offline_since,
         last_ack_at: link.last_ack_at,
+        instance_id: Some(s.instance),
+        instance_first_seq: Some(s.instance_first_seq),
+        alarm: alarm.map(|a| a.message),
     })
-}
-
-/// Kiosk clock minus the collector's, from an answer's `Date` header (1 s
-/// resolution; the request's travel time is well under that on a LAN/WAN).
-fn skew_from_date(res: &reqwest::Response, kiosk_now: Timestamp) -> Option<i64> {
-    let date = res.headers().get(reqwest::header::DATE)?.to_str().ok()?;
-    let server = jiff::fmt::rfc2822::DateTimeParser::new()
-        .parse_timestamp(date)
-        .ok()?;
-    Some(kiosk_now.as_second() - server.as_second())
 }
 
 enum Outcome {
     Acked(u64),
     Gap(u64),
+    Diverged(u64),
     Skew(i64),
+    /// Why, and whether the collector was unreachable (rather than refusing).
     Failed(String, bool),
 }
 
@@ -110,19 +147,40 @@ pub fn backoff(settings: &ForwardSettings, failures: u32) -> Duration {
     ceiling.mul_f64(0.5 + 0.5 * frac)
 }
 
+/// The batch body for stored events (sent as stored, not re-encoded).
+fn batch_body(instance: InstanceId, events: Vec<(u64, Vec<u8>)>) -> Result<Vec<u8>, String> {
+    let first_seq = events.first().map(|(s, _)| *s).unwrap_or(1);
+    let events = events
+        .into_iter()
+        .map(|(seq, raw)| {
+            String::from_utf8(raw)
+                .ok()
+                .and_then(|text| RawValue::from_string(text).ok())
+                .ok_or_else(|| format!("stored event {seq} is damaged"))
+        })
+        .collect::<Result<Vec<Box<RawValue>>, String>>()?;
+    serde_json::to_vec(&Batch {
+        first_seq,
+        instance: Some(instance),
+        events,
+    })
+    .map_err(|e| e.to_string())
+}
+
 async fn send_batch(client: &CollectorClient, link: &SharedLink, body: Vec<u8>) -> Outcome {
     let req = client.signed(reqwest::Method::POST, "/api/v1/batches", body);
     let res = match req.send().await {
         Ok(r) => r,
         Err(e) => return Outcome::Failed(format!("collector unreachable: {e}"), true),
     };
-    if let Some(skew) = skew_from_date(&res, client.clock().now())
+    if let Some(skew) = client.observe_date(&res)
         && let Ok(mut l) = link.lock()
     {
         if skew.abs() >= 60 && l.clock_skew_s.is_none_or(|old| (old - skew).abs() >= 30) {
             tracing::warn!(
                 skew_s = skew,
-                "kiosk clock differs from the collector's; fix the kiosk's clock (NTP)"
+                "kiosk clock differs from the collector's; using the collector's time (fix the \
+                 kiosk's clock with NTP)"
             );
         }
         l.clock_skew_s = Some(skew);
@@ -139,6 +197,11 @@ async fn send_batch(client: &CollectorClient, link: &SharedLink, body: Vec<u8>) 
         },
         StatusCode::CONFLICT => match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(ErrorBody {
+                error,
+                applied_through: Some(m),
+                ..
+            }) if error == "diverged" => Outcome::Diverged(m),
+            Ok(ErrorBody {
                 applied_through: Some(m),
                 ..
             }) => Outcome::Gap(m),
@@ -146,14 +209,15 @@ async fn send_batch(client: &CollectorClient, link: &SharedLink, body: Vec<u8>) 
         },
         StatusCode::UNAUTHORIZED => {
             let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-            let now = client.clock().now().as_second();
+            let now = client.clock().collector_now().as_second();
             match body.as_ref().and_then(|b| b.server_time) {
                 Some(server) if !shared::sign::within_window(now, server) => {
-                    Outcome::Skew(now - server)
+                    Outcome::Skew(client.clock().machine_now().as_second() - server)
                 }
                 _ => Outcome::Failed(
                     format!(
-                        "collector refused this kiosk's signature: {}; check --kiosk-id and --kiosk-key",
+                        "collector refused this kiosk's signature: {}; check --kiosk-id and \
+                         --kiosk-key (a disabled kiosk or a rotated key is refused too)",
                         body.map(|b| b.message).unwrap_or_default()
                     ),
                     false,
@@ -167,10 +231,25 @@ async fn send_batch(client: &CollectorClient, link: &SharedLink, body: Vec<u8>) 
             format!(
                 "collector refused the batch: HTTP {}: {}",
                 s.as_u16(),
-                String::from_utf8_lossy(&bytes)
+                serde_json::from_slice::<ErrorBody>(&bytes)
+                    .map(|b| b.message)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned())
             ),
             false,
         ),
+    }
+}
+
+fn raise(link: &SharedLink, message: String, now: Timestamp, clears_on_success: bool) {
+    if let Ok(mut l) = link.lock() {
+        let same = l.alarm.as_ref().is_some_and(|a| a.message == message);
+        if !same {
+            l.alarm = Some(Alarm {
+                message,
+                since: now,
+                clears_on_success,
+            });
+        }
     }
 }
 
@@ -183,8 +262,9 @@ pub async fn forward_forever(
 ) {
     let mut changed = store.subscribe();
     let mut failures: u32 = 0;
+    let mut conflicts: u32 = 0;
     loop {
-        let from = store.read(|s| s.acked_through) + 1;
+        let (from, instance) = store.read(|s| (s.acked_through + 1, s.instance));
         let events = {
             let store = Arc::clone(&store);
             tokio::task::spawn_blocking(move || store.events_raw_from(from, settings.batch_max))
@@ -217,28 +297,38 @@ pub async fn forward_forever(
                 "outbox has a hole; events were lost"
             );
         }
-        let mut body =
-            Vec::with_capacity(events.iter().map(|(_, e)| e.len() + 1).sum::<usize>() + 40);
-        body.extend_from_slice(format!("{{\"first_seq\":{},\"events\":[", events[0].0).as_bytes());
-        for (i, (_, raw)) in events.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(raw);
-        }
-        body.extend_from_slice(b"]}");
-
-        let outcome = send_batch(&client, &link, body).await;
+        let outcome = match batch_body(instance, events) {
+            Ok(body) => send_batch(&client, &link, body).await,
+            Err(e) => Outcome::Failed(e, false),
+        };
         let now = client.clock().now();
         let mut retry_after = None;
         match outcome {
             Outcome::Acked(mark) | Outcome::Gap(mark) => {
-                if let Outcome::Gap(_) = outcome {
+                let gap = matches!(outcome, Outcome::Gap(_));
+                if gap {
+                    conflicts += 1;
                     tracing::warn!(
                         collector_mark = mark,
                         sent_from = from,
                         "collector has a different mark; resending from it"
                     );
+                    if conflicts > CONFLICTS_BEFORE_ALARM {
+                        raise(
+                            &link,
+                            format!(
+                                "The collector keeps asking for events from {} again ({} times \
+                                 in a row); forwarding slowed down. Check the collector.",
+                                mark + 1,
+                                conflicts
+                            ),
+                            now,
+                            true,
+                        );
+                        retry_after = Some(backoff(&settings, conflicts - CONFLICTS_BEFORE_ALARM));
+                    }
+                } else {
+                    conflicts = 0;
                 }
                 failures = 0;
                 if let Ok(mut l) = link.lock() {
@@ -247,7 +337,12 @@ pub async fn forward_forever(
                     }
                     l.last_error = None;
                     l.offline_since = None;
-                    l.last_ack_at = Some(now);
+                    if !gap {
+                        l.last_ack_at = Some(now);
+                        if l.alarm.as_ref().is_some_and(|a| a.clears_on_success) {
+                            l.alarm = None;
+                        }
+                    }
                 }
                 if let Err(e) = store
                     .exec(move |tx| {
@@ -260,10 +355,44 @@ pub async fn forward_forever(
                     retry_after = Some(settings.backoff_cap);
                 }
             }
+            Outcome::Diverged(through) => {
+                conflicts += 1;
+                let next = InstanceId(uuid::Uuid::now_v7());
+                let from_seq = through + 1;
+                tracing::error!(
+                    old_instance = %instance,
+                    new_instance = %next,
+                    from_seq,
+                    "the collector holds other events under this database's identity (restored \
+                     from a backup or copied?); continuing under a new identity"
+                );
+                raise(
+                    &link,
+                    format!(
+                        "This kiosk's database looks restored from a backup or copied: the \
+                         collector already had other events under its identity. Nothing is \
+                         lost: events from {from_seq} on are sent under the new identity {next}."
+                    ),
+                    now,
+                    false,
+                );
+                if let Err(e) = store
+                    .exec(move |tx| {
+                        tx.start_instance(next, from_seq);
+                        Ok(())
+                    })
+                    .await
+                {
+                    tracing::error!(error = %e, "cannot record the new identity");
+                    retry_after = Some(settings.backoff_cap);
+                } else if conflicts > CONFLICTS_BEFORE_ALARM {
+                    retry_after = Some(backoff(&settings, conflicts - CONFLICTS_BEFORE_ALARM));
+                }
+            }
             Outcome::Skew(skew) => {
                 tracing::warn!(
                     skew_s = skew,
-                    "kiosk clock differs from the collector's; signing with a corrected time"
+                    "kiosk clock differs from the collector's; using the collector's time"
                 );
                 client.correct_clock(skew);
                 if let Ok(mut l) = link.lock() {
@@ -280,6 +409,9 @@ pub async fn forward_forever(
                 let delay = backoff(&settings, failures);
                 if failures == 1 || failures.is_multiple_of(10) {
                     tracing::warn!(error = %why, retry_in_ms = delay.as_millis() as u64, "forwarding failed");
+                }
+                if !offline {
+                    raise(&link, why.clone(), now, true);
                 }
                 if let Ok(mut l) = link.lock() {
                     l.last_error = Some(why);

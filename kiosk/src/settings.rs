@@ -23,6 +23,13 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// When set, the dashboard and its API require this bearer token.
     pub dashboard_token: Option<String>,
+    /// The office IT operator's token (pairs tablets). When `None`, the one
+    /// stored in `DATA/operator-token` is used, or one is generated there
+    /// on first start and printed.
+    pub operator_token: Option<String>,
+    /// Whether the clock follows the collector's when they differ (on by
+    /// default; tests that simulate another time of day turn it off).
+    pub clock_correction: bool,
     /// Seconds added to the machine clock (diagnostics and tests).
     pub clock_offset_s: i64,
     /// How often to refresh configuration and roster from the collector.
@@ -46,6 +53,8 @@ impl Settings {
             kiosk_key,
             public_url: None,
             dashboard_token: None,
+            operator_token: None,
+            clock_correction: true,
             clock_offset_s: 0,
             config_refresh: Duration::from_secs(300),
             startup_fetch_timeout: Duration::from_secs(10),

@@ -11,7 +11,9 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
-use httpkit::{BodyLimit, HttpMetrics};
+use httpkit::{BodyLimit, Gate, HttpMetrics};
+use shared::Msg;
+use shared::secret::token_digest;
 
 use crate::clock::Clock;
 use crate::forward::{self, SharedLink};
@@ -26,6 +28,39 @@ pub struct Application {
     server: Server,
     store: Arc<Store>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The operator token generated at this start (first start without
+    /// `--operator-token`): printed by the caller, not shown again.
+    generated_operator_token: Option<String>,
+}
+
+/// The file under DATA holding a generated operator token.
+pub const OPERATOR_TOKEN_FILE: &str = "operator-token";
+/// Argon2 PIN checks running at once (each takes megabytes and a core).
+const PIN_CHECKS_AT_ONCE: usize = 4;
+/// Event streams (dashboards, display boards) open at once.
+const STREAMS_AT_ONCE: usize = 64;
+
+/// The operator token: the one given, else the one kept in
+/// `DATA/operator-token`, else a new one written there. Gives its hash and,
+/// when generated now, the token to print.
+fn settle_operator_token(settings: &Settings) -> anyhow::Result<([u8; 32], Option<String>)> {
+    if let Some(t) = settings.operator_token.as_deref().map(str::trim) {
+        if t.is_empty() {
+            anyhow::bail!("the operator token (--operator-token or KIOSK_OPERATOR_TOKEN) is empty");
+        }
+        return Ok((token_digest(t), None));
+    }
+    let file = settings.data.join(OPERATOR_TOKEN_FILE);
+    if let Ok(t) = std::fs::read_to_string(&file)
+        && !t.trim().is_empty()
+    {
+        return Ok((token_digest(t.trim()), None));
+    }
+    let token = httpkit::new_secret()?;
+    std::fs::create_dir_all(&settings.data)?;
+    httpkit::auth::write_secret_file(&file, &token)
+        .with_context(|| format!("cannot write the operator token to {}", file.display()))?;
+    Ok((token_digest(&token), Some(token)))
 }
 
 /// Page forms: 64 KiB at most, and errors in the same JSON shape as the API.
@@ -51,6 +86,12 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         install_crypto();
         let clock = Clock::with_offset_s(settings.clock_offset_s);
+        let clock = if settings.clock_correction {
+            clock
+        } else {
+            clock.without_correction()
+        };
+        let (operator_token_hash, generated_operator_token) = settle_operator_token(&settings)?;
         let db_path = settings.data.join("kiosk.redb");
         let opened = tokio::task::spawn_blocking(move || store::open(&db_path))
             .await?
@@ -59,7 +100,7 @@ impl Application {
             &settings.collector,
             settings.kiosk_id,
             settings.kiosk_key.clone(),
-            clock,
+            clock.clone(),
         )?;
         let cached = opened.cached_config()?;
         let fetched =
@@ -108,7 +149,24 @@ impl Application {
             store: Arc::clone(&store),
             kiosk_id: settings.kiosk_id,
             kiosk_key: settings.kiosk_key.clone(),
-            dashboard_token: settings.dashboard_token.clone(),
+            dashboard_token_hash: settings.dashboard_token.as_deref().map(token_digest),
+            operator_token_hash,
+            pin_gate: Gate::new(
+                PIN_CHECKS_AT_ONCE,
+                std::time::Duration::from_secs(5),
+                Msg::new(
+                    "Terlalu banyak percobaan masuk sekaligus. Coba lagi sebentar lagi.",
+                    "Too many sign-ins at once. Try again in a moment.",
+                ),
+            ),
+            streams: Gate::new(
+                STREAMS_AT_ONCE,
+                std::time::Duration::ZERO,
+                Msg::new(
+                    "Terlalu banyak layar terbuka di kiosk ini. Tutup yang tidak dipakai.",
+                    "Too many screens are open on this kiosk. Close the ones not in use.",
+                ),
+            ),
             tickets_issued: AtomicU64::new(0),
             ratings_taken: AtomicU64::new(0),
             link: link.clone(),
@@ -151,12 +209,18 @@ impl Application {
             server,
             store,
             tasks,
+            generated_operator_token,
         })
     }
 
     /// The port bound.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The operator token generated at this start, if one was.
+    pub fn generated_operator_token(&self) -> Option<&str> {
+        self.generated_operator_token.as_deref()
     }
 
     /// The storage (tests inspect it).

@@ -6,7 +6,7 @@
 //! the events it produced, then writes both in one transaction. Rules here
 //! validate first and mutate after, so a refused request changes nothing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use shared::ids::{CounterId, RatingId, ServiceCode, TicketId};
 use shared::office::{Counter, Office};
 use shared::wire::{Channel, Event, KioskConfig, RatingEvent, RosterEntry, TicketView};
-use shared::{Comment, Msg, Nip, Score, SkmAnswers, TicketNumber};
+use shared::{Comment, InstanceId, Nip, Score, SkmAnswers, TicketNumber};
 
 use crate::error::KioskError;
 
@@ -27,6 +27,12 @@ pub const MAX_PIN_FAILS: u32 = 5;
 pub const LOCK_MINUTES: i64 = 5;
 /// How long a completed ticket stays on the counter tablet awaiting a rating.
 pub const TABLET_RATING_MINUTES: i64 = 10;
+/// How long a tablet's pairing link works.
+pub const PAIR_CODE_MINUTES: i64 = 15;
+/// Ratings without a ticket at one counter within this many seconds...
+pub const BURST_WINDOW_S: i64 = 120;
+/// ...beyond this many are flagged (kept, excluded from scores and the IKM).
+pub const BURST_MAX: usize = 3;
 
 /// The configuration received from the collector, with lookups.
 #[derive(Debug)]
@@ -178,6 +184,24 @@ pub struct PinFails {
     pub locked_until: Option<Timestamp>,
 }
 
+/// A paired counter tablet: one of its bearer tokens (by hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tablet {
+    /// The counter whose ratings it may send.
+    pub counter: CounterId,
+    /// When the token was made.
+    pub paired_at: Timestamp,
+}
+
+/// A one-time pairing link not yet opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairCode {
+    /// The counter it pairs a tablet for.
+    pub counter: CounterId,
+    /// After this it no longer works.
+    pub expires_at: Timestamp,
+}
+
 /// Ratings of one office-local day.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DayRatings {
@@ -208,6 +232,17 @@ pub struct KioskState {
     pub next_seq: u64,
     /// Highest sequence the collector acknowledged.
     pub acked_through: u64,
+    /// Paired tablets by token hash.
+    pub tablets: HashMap<String, Tablet>,
+    /// Pairing links not yet opened, by code hash.
+    pub pair_codes: HashMap<String, PairCode>,
+    /// Recent ratings without a ticket, per counter (burst detection; in
+    /// memory only: a restart forgets at most two minutes of it).
+    pub ticketless: HashMap<CounterId, VecDeque<Timestamp>>,
+    /// This database's identity, sent with every batch.
+    pub instance: InstanceId,
+    /// The first sequence number sent under `instance`.
+    pub instance_first_seq: u64,
 }
 
 /// What a group of changes touched, for the store to write.
@@ -231,6 +266,12 @@ pub struct Changes {
     pub acked: bool,
     /// Delete acknowledged events up to this sequence (retention).
     pub prune_through: Option<u64>,
+    /// Tablet tokens to rewrite or delete.
+    pub tablets: BTreeSet<String>,
+    /// Pairing codes to rewrite or delete.
+    pub pair_codes: BTreeSet<String>,
+    /// Whether the instance changed.
+    pub instance: bool,
 }
 
 impl Changes {
@@ -245,12 +286,16 @@ impl Changes {
             && !self.config
             && !self.acked
             && self.prune_through.is_none()
+            && self.tablets.is_empty()
+            && self.pair_codes.is_empty()
+            && !self.instance
     }
 }
 
 impl KioskState {
-    /// A fresh state for a configuration.
-    pub fn new(config: Config) -> KioskState {
+    /// A fresh state for a configuration. `instance` is the database's
+    /// identity (the store keeps it; a new file gets a new one).
+    pub fn new(config: Config, instance: InstanceId) -> KioskState {
         KioskState {
             config: Arc::new(config),
             tickets: BTreeMap::new(),
@@ -261,7 +306,17 @@ impl KioskState {
             ratings_by_day: HashMap::new(),
             next_seq: 1,
             acked_through: 0,
+            tablets: HashMap::new(),
+            pair_codes: HashMap::new(),
+            ticketless: HashMap::new(),
+            instance,
+            instance_first_seq: 1,
         }
+    }
+
+    /// The tablet a token hash belongs to.
+    pub fn tablet(&self, token_hash: &str) -> Option<&Tablet> {
+        self.tablets.get(token_hash)
     }
 
     /// Recomputes `counter_last` from the tickets (after loading).
@@ -620,58 +675,212 @@ impl Tx<'_> {
         Ok(done)
     }
 
-    /// A citizen's rating on the tablet: one per ticket, only for completed
-    /// tickets; without a ticket it belongs to the counter (and through the
-    /// session there, to its ASN).
-    pub fn rate(&mut self, input: RatingInput, id: RatingId) -> Result<RatingEvent, KioskError> {
+    /// A citizen's rating on the tablet of `tablet_counter`.
+    ///
+    /// With a ticket: only the ticket awaiting a rating at this counter (the
+    /// last completed there, unrated, no call since, less than 10 minutes
+    /// ago); afterwards only the citizen's QR link can rate it. Without a
+    /// ticket: only while an ASN is signed in at the counter (the rating is
+    /// theirs, by session); more than [`BURST_MAX`] within [`BURST_WINDOW_S`]
+    /// are flagged.
+    pub fn rate(
+        &mut self,
+        input: RatingInput,
+        id: RatingId,
+        tablet_counter: &CounterId,
+    ) -> Result<RatingEvent, KioskError> {
         let config = self.config();
-        if let Some(c) = &input.counter {
-            config.counter(c)?;
+        config.counter(tablet_counter)?;
+        if input.counter.as_ref().is_some_and(|c| c != tablet_counter) {
+            return Err(KioskError::WrongTablet);
         }
+        let now = self.now;
+        let mut flagged = false;
+        let nip = match input.ticket_id {
+            Some(tid) => {
+                let t = self.ticket(tid)?;
+                match t.status {
+                    TicketStatus::Waiting | TicketStatus::Serving => {
+                        return Err(KioskError::NotCompleted);
+                    }
+                    TicketStatus::Abandoned => return Err(KioskError::RatingClosed),
+                    TicketStatus::Completed => {}
+                }
+                if t.counter.as_ref() != Some(tablet_counter) {
+                    return Err(KioskError::NotYourTicket);
+                }
+                if t.rated {
+                    return Err(KioskError::AlreadyRated);
+                }
+                if self
+                    .state
+                    .awaiting_rating(tablet_counter, now)
+                    .map(|a| a.id)
+                    != Some(tid)
+                {
+                    return Err(KioskError::RatingClosed);
+                }
+                None
+            }
+            None => {
+                let session = self
+                    .state
+                    .session_at(tablet_counter, now)
+                    .ok_or(KioskError::NoStaff)?;
+                let nip = session.nip.clone();
+                let recent = self
+                    .state
+                    .ticketless
+                    .entry(tablet_counter.clone())
+                    .or_default();
+                let since = now - SignedDuration::from_secs(BURST_WINDOW_S);
+                while recent.front().is_some_and(|t| *t < since) {
+                    recent.pop_front();
+                }
+                flagged = recent.len() >= BURST_MAX;
+                recent.push_back(now);
+                Some(nip)
+            }
+        };
+        // Validation is done: from here on the rating is recorded.
         if let Some(tid) = input.ticket_id {
-            let t = self.ticket(tid)?;
-            if let (Some(asked), Some(served)) = (&input.counter, &t.counter)
-                && asked != served
-            {
-                return Err(KioskError::Invalid(Msg::new(
-                    format!("Tiket ini dilayani di loket {served}, bukan {asked}"),
-                    format!("This ticket was served at counter {served}, not {asked}"),
-                )));
-            }
-            match t.status {
-                TicketStatus::Completed if t.rated => return Err(KioskError::AlreadyRated),
-                TicketStatus::Completed => {}
-                _ => return Err(KioskError::NotCompleted),
-            }
             self.ticket_mut(tid)?.rated = true;
         }
-        let counter = if input.ticket_id.is_some() {
-            None
-        } else {
-            input.counter
-        };
-        let session = counter
-            .as_ref()
-            .and_then(|c| self.state.session_at(c, self.now));
-        let nip = session.map(|s| s.nip.clone());
         let rating = RatingEvent {
             rating_id: id,
             ticket_id: input.ticket_id,
-            counter,
+            counter: input.ticket_id.is_none().then(|| tablet_counter.clone()),
             nip,
             channel: Channel::Tablet,
             score: input.score,
             answers: input.answers,
             comment: input.comment,
-            submitted_at: self.now,
+            submitted_at: now,
+            flagged,
         };
-        let day = self.today();
-        let agg = self.state.ratings_by_day.entry(day).or_default();
-        agg.count += 1;
-        agg.score_sum += u64::from(rating.score.get());
+        if !flagged {
+            let day = self.today();
+            let agg = self.state.ratings_by_day.entry(day).or_default();
+            agg.count += 1;
+            agg.score_sum += u64::from(rating.score.get());
+        }
         self.changes.ratings.push(rating.clone());
         self.emit(Event::Rating(rating.clone()));
         Ok(rating)
+    }
+
+    /// Pairs a tablet for `counter`: its bearer token (by hash) works from
+    /// now on, and a one-time pairing code (by hash) for
+    /// [`PAIR_CODE_MINUTES`]. Gives when the code expires.
+    pub fn pair_tablet(
+        &mut self,
+        counter: &CounterId,
+        token_hash: String,
+        code_hash: String,
+    ) -> Result<Timestamp, KioskError> {
+        self.config().counter(counter)?;
+        let expires_at = self.now + SignedDuration::from_mins(PAIR_CODE_MINUTES);
+        self.add_tablet(counter, token_hash);
+        self.state.pair_codes.insert(
+            code_hash.clone(),
+            PairCode {
+                counter: counter.clone(),
+                expires_at,
+            },
+        );
+        self.changes.pair_codes.insert(code_hash);
+        Ok(expires_at)
+    }
+
+    fn add_tablet(&mut self, counter: &CounterId, token_hash: String) {
+        self.state.tablets.insert(
+            token_hash.clone(),
+            Tablet {
+                counter: counter.clone(),
+                paired_at: self.now,
+            },
+        );
+        self.changes.tablets.insert(token_hash);
+    }
+
+    /// Opens a pairing link on the tablet: the code works once, for its
+    /// counter, until it expires; the browser's new token (by hash) becomes
+    /// one of the counter's tablets.
+    pub fn redeem_pair_code(
+        &mut self,
+        counter: &CounterId,
+        code_hash: &str,
+        token_hash: String,
+    ) -> Result<(), KioskError> {
+        let code = self
+            .state
+            .pair_codes
+            .get(code_hash)
+            .filter(|c| &c.counter == counter && c.expires_at > self.now)
+            .ok_or(KioskError::PairCodeInvalid)?;
+        let counter = code.counter.clone();
+        self.state.pair_codes.remove(code_hash);
+        self.changes.pair_codes.insert(code_hash.to_owned());
+        self.add_tablet(&counter, token_hash);
+        Ok(())
+    }
+
+    /// Revokes every tablet token and open pairing link of `counter`; gives
+    /// how many tokens stopped working.
+    pub fn revoke_tablets(&mut self, counter: &CounterId) -> Result<usize, KioskError> {
+        self.config().counter(counter)?;
+        let tokens: Vec<String> = self
+            .state
+            .tablets
+            .iter()
+            .filter(|(_, t)| &t.counter == counter)
+            .map(|(h, _)| h.clone())
+            .collect();
+        let codes: Vec<String> = self
+            .state
+            .pair_codes
+            .iter()
+            .filter(|(_, c)| &c.counter == counter)
+            .map(|(h, _)| h.clone())
+            .collect();
+        for h in &tokens {
+            self.state.tablets.remove(h);
+            self.changes.tablets.insert(h.clone());
+        }
+        for h in codes {
+            self.state.pair_codes.remove(&h);
+            self.changes.pair_codes.insert(h);
+        }
+        Ok(tokens.len())
+    }
+
+    /// Forgets pairing links past their expiry.
+    pub fn expire_pair_codes(&mut self) {
+        let now = self.now;
+        let gone: Vec<String> = self
+            .state
+            .pair_codes
+            .iter()
+            .filter(|(_, c)| c.expires_at <= now)
+            .map(|(h, _)| h.clone())
+            .collect();
+        for h in gone {
+            self.state.pair_codes.remove(&h);
+            self.changes.pair_codes.insert(h);
+        }
+    }
+
+    /// The collector took this database for another copy of an instance it
+    /// has applied events from (a restored backup, a copied file): from
+    /// `from_seq` on, events go out under the new identity `instance`, and
+    /// what came before counts as acknowledged.
+    pub fn start_instance(&mut self, instance: InstanceId, from_seq: u64) {
+        let from_seq = from_seq.clamp(1, self.state.next_seq);
+        self.state.instance = instance;
+        self.state.instance_first_seq = from_seq;
+        self.state.acked_through = from_seq - 1;
+        self.changes.instance = true;
+        self.changes.acked = true;
     }
 
     /// Replaces the configuration (refresh from the collector).
@@ -730,7 +939,10 @@ pub(crate) mod tests {
                 {"code": "ktp", "name": "KTP-el", "prefix": "A", "target_minutes": 30},
                 {"code": "akta", "name": "Akta Kelahiran", "prefix": "C", "target_minutes": 60}
             ],
-            "counters": [{"id": "L1", "name": "Loket 1", "services": ["ktp", "akta"]}]
+            "counters": [
+                {"id": "L1", "name": "Loket 1", "services": ["ktp", "akta"]},
+                {"id": "L2", "name": "Loket 2", "services": ["akta"]}
+            ]
         }))
         .unwrap();
         KioskConfig {
@@ -745,6 +957,10 @@ pub(crate) mod tests {
             public_url: "http://127.0.0.1:8080".into(),
             qr_expiry_s: 86_400,
         }
+    }
+
+    pub(crate) fn instance() -> InstanceId {
+        InstanceId(uuid::Uuid::now_v7())
     }
 
     fn issue(state: &mut KioskState, now: &str, service: &str) -> Ticket {
@@ -764,7 +980,7 @@ pub(crate) mod tests {
     #[test]
     fn numbering_restarts_at_office_local_midnight_not_utc_midnight() {
         // Walesi is WIT (UTC+9): local midnight is 15:00 UTC.
-        let mut st = KioskState::new(Config::new(config("Asia/Jayapura")));
+        let mut st = KioskState::new(Config::new(config("Asia/Jayapura")), instance());
         assert_eq!(
             issue(&mut st, "2026-11-22T14:58:00Z", "ktp")
                 .number
@@ -791,7 +1007,7 @@ pub(crate) mod tests {
 
     #[test]
     fn each_service_has_its_own_sequence() {
-        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")));
+        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")), instance());
         assert_eq!(
             issue(&mut st, "2026-11-22T01:00:00Z", "ktp")
                 .number
@@ -814,7 +1030,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_ticket_waiting_at_midnight_keeps_its_number_and_is_called_first() {
-        let mut st = KioskState::new(Config::new(config("Asia/Jayapura")));
+        let mut st = KioskState::new(Config::new(config("Asia/Jayapura")), instance());
         let late = issue(&mut st, "2026-11-22T14:59:00Z", "ktp");
         let early = issue(&mut st, "2026-11-22T15:01:00Z", "ktp");
         assert_eq!(early.number.to_string(), "A-001");
@@ -829,7 +1045,7 @@ pub(crate) mod tests {
 
     #[test]
     fn an_expired_session_is_signed_out_at_its_expiry_time() {
-        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")));
+        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")), instance());
         let nip = Nip::parse("198812252015031003").unwrap();
         let counter = CounterId::parse("L1").unwrap();
         let mut ch = Changes::default();
@@ -861,7 +1077,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_refused_rating_changes_nothing() {
-        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")));
+        let mut st = KioskState::new(Config::new(config("Asia/Jakarta")), instance());
         let t = issue(&mut st, "2026-11-22T01:00:00Z", "ktp");
         let before = st.next_seq;
         let mut ch = Changes::default();
@@ -878,11 +1094,220 @@ pub(crate) mod tests {
             comment: None,
         };
         assert!(matches!(
-            tx.rate(input, RatingId(uuid::Uuid::now_v7())),
+            tx.rate(input, RatingId(uuid::Uuid::now_v7()), &l1()),
             Err(KioskError::NotCompleted)
         ));
         assert!(ch.is_empty());
         assert_eq!(st.next_seq, before);
         assert!(!st.tickets[&t.id].rated);
+    }
+
+    fn l1() -> CounterId {
+        CounterId::parse("L1").unwrap()
+    }
+
+    fn nip() -> Nip {
+        Nip::parse("198812252015031003").unwrap()
+    }
+
+    /// A state with L1 signed in, and a helper running one change at `at`
+    /// (seconds after 01:00 UTC).
+    struct Floor {
+        st: KioskState,
+        session: Session,
+    }
+
+    impl Floor {
+        fn new() -> Floor {
+            let mut st = KioskState::new(Config::new(config("Asia/Jakarta")), instance());
+            let mut ch = Changes::default();
+            let session = Tx {
+                state: &mut st,
+                changes: &mut ch,
+                now: at(0),
+            }
+            .sign_in(&l1(), &nip(), true, "s".into())
+            .unwrap();
+            Floor { st, session }
+        }
+
+        fn run<R>(&mut self, secs: i64, f: impl FnOnce(&mut Tx<'_>, &Session) -> R) -> R {
+            let mut ch = Changes::default();
+            let session = self.session.clone();
+            f(
+                &mut Tx {
+                    state: &mut self.st,
+                    changes: &mut ch,
+                    now: at(secs),
+                },
+                &session,
+            )
+        }
+
+        /// Issues, calls and completes a ticket at L1.
+        fn served(&mut self, secs: i64) -> TicketId {
+            let id = TicketId(uuid::Uuid::now_v7());
+            self.run(secs, |tx, s| {
+                tx.issue_ticket(&ServiceCode::parse("ktp").unwrap(), id)
+                    .unwrap();
+                tx.call_next(s).unwrap();
+                tx.complete(s, id).unwrap();
+            });
+            id
+        }
+
+        fn rate(&mut self, secs: i64, ticket: Option<TicketId>) -> Result<RatingEvent, KioskError> {
+            self.rate_at(secs, ticket, &l1())
+        }
+
+        fn rate_at(
+            &mut self,
+            secs: i64,
+            ticket: Option<TicketId>,
+            tablet: &CounterId,
+        ) -> Result<RatingEvent, KioskError> {
+            let input = RatingInput {
+                ticket_id: ticket,
+                counter: None,
+                score: Score::new(1).unwrap(),
+                answers: None,
+                comment: None,
+            };
+            let tablet = tablet.clone();
+            self.run(secs, move |tx, _| {
+                tx.rate(input, RatingId(uuid::Uuid::now_v7()), &tablet)
+            })
+        }
+    }
+
+    fn at(secs: i64) -> Timestamp {
+        "2026-11-22T01:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_secs(secs)
+    }
+
+    #[test]
+    fn a_ticket_is_rateable_on_the_tablet_only_until_the_next_call() {
+        let mut f = Floor::new();
+        let first = f.served(10);
+        f.run(20, |tx, _| {
+            tx.issue_ticket(
+                &ServiceCode::parse("ktp").unwrap(),
+                TicketId(uuid::Uuid::now_v7()),
+            )
+            .unwrap()
+        });
+        f.run(30, |tx, s| tx.call_next(s).unwrap());
+        assert!(matches!(
+            f.rate(31, Some(first)),
+            Err(KioskError::RatingClosed)
+        ));
+        assert!(!f.st.tickets[&first].rated, "the QR link can still rate it");
+    }
+
+    #[test]
+    fn a_ticket_is_rateable_on_the_tablet_only_for_ten_minutes() {
+        let mut f = Floor::new();
+        let t = f.served(10);
+        let late = 10 + TABLET_RATING_MINUTES * 60;
+        assert!(matches!(
+            f.rate(late, Some(t)),
+            Err(KioskError::RatingClosed)
+        ));
+        assert!(f.rate(late - 1, Some(t)).is_ok());
+        assert!(matches!(
+            f.rate(late - 1, Some(t)),
+            Err(KioskError::AlreadyRated)
+        ));
+    }
+
+    #[test]
+    fn another_counters_tablet_cannot_rate_the_ticket() {
+        let mut f = Floor::new();
+        let t = f.served(10);
+        let l2 = CounterId::parse("L2").unwrap();
+        assert!(matches!(
+            f.rate_at(11, Some(t), &l2),
+            Err(KioskError::NotYourTicket)
+        ));
+        let l9 = CounterId::parse("L9").unwrap();
+        assert!(matches!(
+            f.rate_at(11, Some(t), &l9),
+            Err(KioskError::UnknownCounter(_))
+        ));
+        assert!(f.rate(12, Some(t)).is_ok(), "its own tablet still can");
+    }
+
+    #[test]
+    fn a_rating_without_a_ticket_needs_an_asn_signed_in_at_the_counter() {
+        let mut f = Floor::new();
+        let r = f.rate(5, None).unwrap();
+        assert_eq!(r.nip, Some(nip()), "by session");
+        assert_eq!(r.counter, Some(l1()));
+        let hash = f.session.token_hash.clone();
+        f.run(6, |tx, _| tx.end_session(&hash, at(6)));
+        assert!(matches!(f.rate(7, None), Err(KioskError::NoStaff)));
+    }
+
+    #[test]
+    fn a_burst_of_ratings_without_a_ticket_is_flagged_after_three() {
+        let mut f = Floor::new();
+        let flags: Vec<bool> = (0..6)
+            .map(|i| f.rate(10 + i, None).unwrap().flagged)
+            .collect();
+        assert_eq!(flags, [false, false, false, true, true, true]);
+        assert_eq!(
+            f.st.ratings_by_day.values().map(|d| d.count).sum::<u64>(),
+            3,
+            "flagged ratings stay out of today's figures"
+        );
+        // Two minutes after the burst the counter is trusted again.
+        assert!(!f.rate(10 + 5 + BURST_WINDOW_S + 1, None).unwrap().flagged);
+    }
+
+    #[test]
+    fn a_pairing_code_works_once_for_its_counter_until_it_expires() {
+        let mut f = Floor::new();
+        let expires = f
+            .run(0, |tx, _| {
+                tx.pair_tablet(&l1(), "tok".into(), "code".into())
+            })
+            .unwrap();
+        assert_eq!(expires, at(PAIR_CODE_MINUTES * 60));
+        assert!(
+            f.st.tablet("tok").is_some(),
+            "the bearer token works at once"
+        );
+        let late = PAIR_CODE_MINUTES * 60;
+        assert!(matches!(
+            f.run(late, |tx, _| tx.redeem_pair_code(
+                &l1(),
+                "code",
+                "cookie".into()
+            )),
+            Err(KioskError::PairCodeInvalid)
+        ));
+        f.run(late - 1, |tx, _| {
+            tx.redeem_pair_code(&l1(), "code", "cookie".into())
+        })
+        .unwrap();
+        assert!(f.st.tablet("cookie").is_some());
+        assert!(matches!(
+            f.run(1, |tx, _| tx.redeem_pair_code(
+                &l1(),
+                "code",
+                "again".into()
+            )),
+            Err(KioskError::PairCodeInvalid)
+        ));
+    }
+
+    #[test]
+    fn revoking_a_counters_tablets_removes_every_token_and_open_code() {
+        let mut f = Floor::new();
+        f.run(0, |tx, _| tx.pair_tablet(&l1(), "a".into(), "c1".into()))
+            .unwrap();
+        f.run(0, |tx, _| tx.pair_tablet(&l1(), "b".into(), "c2".into()))
+            .unwrap();
+        assert_eq!(f.run(1, |tx, _| tx.revoke_tablets(&l1())).unwrap(), 2);
+        assert!(f.st.tablets.is_empty() && f.st.pair_codes.is_empty());
     }
 }

@@ -20,14 +20,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::civil::Date;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use shared::Nip;
 use shared::ids::{ServiceCode, TicketId};
 use shared::wire::{Event, KioskConfig, RatingEvent};
+use shared::{InstanceId, Nip};
 use tokio::sync::{oneshot, watch};
 
 use crate::clock::Clock;
 use crate::error::KioskError;
-use crate::state::{Changes, Config, KioskState, PinFails, Session, Ticket, Tx};
+use crate::state::{Changes, Config, KioskState, PairCode, PinFails, Session, Tablet, Ticket, Tx};
 
 /// The event log (outbox): sequence -> event JSON.
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
@@ -44,7 +44,12 @@ const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 const PIN_FAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("pin_fails");
 /// Daily numbering: "service|YYYY-MM-DD" -> last number issued.
 const DAY_SEQ: TableDefinition<&str, u32> = TableDefinition::new("day_seq");
-/// Single values: `config`, `next_seq`, `acked_through`.
+/// Paired tablets: SHA-256 of a tablet token -> tablet JSON.
+const TABLETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tablets");
+/// Pairing links not yet opened: SHA-256 of the code -> JSON.
+const PAIR_CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("pair_codes");
+/// Single values: `config`, `next_seq`, `acked_through`, `instance`,
+/// `instance_first_seq`.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 /// How far back a restart reloads closed tickets and ratings into memory.
@@ -117,6 +122,8 @@ pub fn open(path: &Path) -> Result<Opened, StoreError> {
         w.open_table(SESSIONS)?;
         w.open_table(PIN_FAILS)?;
         w.open_table(DAY_SEQ)?;
+        w.open_table(TABLETS)?;
+        w.open_table(PAIR_CODES)?;
         w.open_table(META)?;
     }
     w.commit()?;
@@ -134,16 +141,25 @@ impl Opened {
         Ok(Some(serde_json::from_slice(v.value())?))
     }
 
-    /// Loads the state for `config` (caching it) and starts the writer.
+    /// Loads the state for `config` (caching it) and starts the writer. A
+    /// database without an identity yet (a new file) gets one here.
     pub fn start(self, config: KioskConfig, clock: Clock) -> Result<Store, StoreError> {
         let changed_config = self.cached_config()?.as_ref() != Some(&config);
-        let mut state = load(&self.db, config)?;
-        if changed_config {
+        let (mut state, new_instance) = load(&self.db, config)?;
+        if changed_config || new_instance {
             let changes = Changes {
-                config: true,
+                config: changed_config,
+                instance: new_instance,
                 ..Changes::default()
             };
             persist(&self.db, &state, &changes)?;
+        }
+        if new_instance {
+            tracing::info!(
+                instance = %state.instance,
+                first_seq = state.instance_first_seq,
+                "this kiosk database has a new identity"
+            );
         }
         state.forget_old(state.config.office().tz.day_of(clock.now()));
         let db = Arc::new(self.db);
@@ -154,6 +170,7 @@ impl Opened {
             // The writer ends when the last `Store` (and so every sender) is
             // dropped, after finishing the jobs already queued.
             let (db, state, changed) = (Arc::clone(&db), Arc::clone(&state), changed.clone());
+            let clock = clock.clone();
             std::thread::Builder::new()
                 .name("kiosk-writer".into())
                 .spawn(move || run_writer(&db, &state, &rx, clock, &changed))
@@ -215,8 +232,8 @@ impl Store {
     }
 
     /// The kiosk clock.
-    pub fn clock(&self) -> Clock {
-        self.clock
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Changes whenever a commit changed something.
@@ -301,6 +318,7 @@ fn run_writer(
     clock: Clock,
     changed: &watch::Sender<u64>,
 ) {
+    let mut last_now = jiff::Timestamp::UNIX_EPOCH;
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -316,10 +334,15 @@ fn run_writer(
         for job in group {
             match job {
                 Job::Write(f) => {
+                    // Never backwards, even when the clock is corrected or
+                    // the machine's clock steps back: events of a ticket keep
+                    // their order in time (called after issued, rated after
+                    // completed), which the collector relies on.
+                    last_now = last_now.max(clock.now());
                     let mut tx = Tx {
                         state: &mut guard,
                         changes: &mut changes,
-                        now: clock.now(),
+                        now: last_now,
                     };
                     dones.push(f(&mut tx));
                 }
@@ -333,7 +356,7 @@ fn run_writer(
                     tracing::error!(error = %e, "commit failed; reloading state from disk");
                     let config = guard.config.raw.clone();
                     match load(db, config) {
-                        Ok(s) => *guard = s,
+                        Ok((s, _)) => *guard = s,
                         Err(e) => tracing::error!(error = %e, "reload after failed commit failed"),
                     }
                     false
@@ -400,6 +423,20 @@ fn persist(db: &Database, st: &KioskState, ch: &Changes) -> Result<(), StoreErro
         for r in &ch.ratings {
             ratings.insert(r.rating_id.0.as_u128(), serde_json::to_vec(r)?.as_slice())?;
         }
+        let mut tablets = w.open_table(TABLETS)?;
+        for h in &ch.tablets {
+            match st.tablets.get(h) {
+                Some(t) => tablets.insert(h.as_str(), serde_json::to_vec(t)?.as_slice())?,
+                None => tablets.remove(h.as_str())?,
+            };
+        }
+        let mut codes = w.open_table(PAIR_CODES)?;
+        for h in &ch.pair_codes {
+            match st.pair_codes.get(h) {
+                Some(c) => codes.insert(h.as_str(), serde_json::to_vec(c)?.as_slice())?,
+                None => codes.remove(h.as_str())?,
+            };
+        }
         let mut events = w.open_table(EVENTS)?;
         if let Some(through) = ch.prune_through {
             events.retain_in(..=through, |_, _| false)?;
@@ -412,6 +449,13 @@ fn persist(db: &Database, st: &KioskState, ch: &Changes) -> Result<(), StoreErro
         meta.insert("acked_through", st.acked_through.to_le_bytes().as_slice())?;
         if ch.config {
             meta.insert("config", serde_json::to_vec(&st.config.raw)?.as_slice())?;
+        }
+        if ch.instance {
+            meta.insert("instance", st.instance.0.as_bytes().as_slice())?;
+            meta.insert(
+                "instance_first_seq",
+                st.instance_first_seq.to_le_bytes().as_slice(),
+            )?;
         }
     }
     w.commit()?;
@@ -439,12 +483,36 @@ fn uuid_v7_floor(days: u64) -> u128 {
     ms << 80
 }
 
-fn load(db: &Database, config: KioskConfig) -> Result<KioskState, StoreError> {
+/// Loads the state; says whether the database had no identity yet (one was
+/// made, to be persisted).
+fn load(db: &Database, config: KioskConfig) -> Result<(KioskState, bool), StoreError> {
     let r = db.begin_read()?;
-    let mut st = KioskState::new(Config::new(config));
     let meta = r.open_table(META)?;
+    let stored_instance = meta
+        .get("instance")?
+        .and_then(|v| <[u8; 16]>::try_from(v.value()).ok())
+        .map(|b| InstanceId(uuid::Uuid::from_bytes(b)));
+    let new_instance = stored_instance.is_none();
+    let instance = stored_instance.unwrap_or_else(|| InstanceId(uuid::Uuid::now_v7()));
+    let mut st = KioskState::new(Config::new(config), instance);
     st.next_seq = meta_u64(&meta, "next_seq")?.unwrap_or(1).max(1);
     st.acked_through = meta_u64(&meta, "acked_through")?.unwrap_or(0);
+    st.instance_first_seq = match meta_u64(&meta, "instance_first_seq")? {
+        Some(seq) if !new_instance => seq,
+        // A new identity starts after what was acknowledged (an older file
+        // of this kiosk that never had one).
+        _ => st.acked_through + 1,
+    };
+    for row in r.open_table(TABLETS)?.iter()? {
+        let (k, v) = row?;
+        let t: Tablet = serde_json::from_slice(v.value())?;
+        st.tablets.insert(k.value().to_owned(), t);
+    }
+    for row in r.open_table(PAIR_CODES)?.iter()? {
+        let (k, v) = row?;
+        let c: PairCode = serde_json::from_slice(v.value())?;
+        st.pair_codes.insert(k.value().to_owned(), c);
+    }
     for row in r.open_table(SESSIONS)?.iter()? {
         let (_, v) = row?;
         let s: Session = serde_json::from_slice(v.value())?;
@@ -493,7 +561,7 @@ fn load(db: &Database, config: KioskConfig) -> Result<KioskState, StoreError> {
         agg.score_sum += u64::from(rating.score.get());
     }
     st.index_counters();
-    Ok(st)
+    Ok((st, new_instance))
 }
 
 /// A ticket id for a new ticket (UUID v7: time-ordered keys).

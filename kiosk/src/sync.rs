@@ -2,7 +2,6 @@
 //! and roster that the kiosk fetches at start and every few minutes.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -34,7 +33,9 @@ pub enum SyncError {
     Decode(String),
 }
 
-/// A signed client for one kiosk.
+/// A signed client for one kiosk. Every answer's `Date` header corrects the
+/// kiosk clock ([`Clock::set_skew`]), so signatures, events and QR expiry
+/// all use the collector's time even when the kiosk's clock is off.
 #[derive(Clone)]
 pub struct CollectorClient {
     http: reqwest::Client,
@@ -42,10 +43,16 @@ pub struct CollectorClient {
     kiosk_id: KioskId,
     key: String,
     clock: Clock,
-    /// Seconds to subtract from the kiosk clock when signing: set when the
-    /// collector refused a timestamp as outside its window, so a kiosk with a
-    /// wrong clock still gets its batches accepted.
-    correction_s: Arc<AtomicI64>,
+}
+
+/// Machine clock minus the collector's, from an answer's `Date` header (1 s
+/// resolution; the request's travel time is well under that on a LAN/WAN).
+pub fn skew_from_date(res: &reqwest::Response, machine_now: jiff::Timestamp) -> Option<i64> {
+    let date = res.headers().get(reqwest::header::DATE)?.to_str().ok()?;
+    let server = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(date)
+        .ok()?;
+    Some(machine_now.as_second() - server.as_second())
 }
 
 impl CollectorClient {
@@ -68,7 +75,6 @@ impl CollectorClient {
             kiosk_id,
             key,
             clock,
-            correction_s: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -79,7 +85,7 @@ impl CollectorClient {
         path: &str,
         body: Vec<u8>,
     ) -> reqwest::RequestBuilder {
-        let ts = self.clock.now().as_second() - self.correction_s.load(Ordering::Relaxed);
+        let ts = self.clock.collector_now().as_second();
         let sig = sign::sign_request(&self.key, ts, &body);
         let mut req = self
             .http
@@ -104,6 +110,7 @@ impl CollectorClient {
             .send()
             .await
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        self.observe_date(&res);
         let status = res.status();
         let bytes = res
             .bytes()
@@ -123,30 +130,39 @@ impl CollectorClient {
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Decode(e.to_string()))
     }
 
-    /// Corrects signing timestamps by `skew_s` (kiosk minus collector).
+    /// Corrects the kiosk clock by `skew_s` (machine minus collector).
     pub fn correct_clock(&self, skew_s: i64) {
-        self.correction_s.store(skew_s, Ordering::Relaxed);
+        self.clock.set_skew(skew_s);
+    }
+
+    /// Measures the skew from an answer's `Date` header and corrects the
+    /// clock by it; gives the skew.
+    pub fn observe_date(&self, res: &reqwest::Response) -> Option<i64> {
+        let skew = skew_from_date(res, self.clock.machine_now())?;
+        self.clock.set_skew(skew);
+        Some(skew)
     }
 
     /// The kiosk clock.
-    pub fn clock(&self) -> Clock {
-        self.clock
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// `GET /api/v1/kiosks/{id}/config`. A refusal for clock skew (401 with
     /// the collector's time outside the window) corrects the signing clock
     /// and tries once more.
     pub async fn fetch_config(&self) -> Result<KioskConfig, SyncError> {
+        let signed_at = self.clock.collector_now().as_second();
         match self.fetch_config_once().await {
             Err(SyncError::Refused {
                 status: 401,
                 server_time: Some(server),
                 ..
-            }) if !sign::within_window(self.clock.now().as_second(), server) => {
-                let skew = self.clock.now().as_second() - server;
+            }) if !sign::within_window(signed_at, server) => {
+                let skew = self.clock.machine_now().as_second() - server;
                 tracing::warn!(
                     skew_s = skew,
-                    "kiosk clock differs from the collector's; correcting signatures"
+                    "kiosk clock differs from the collector's; using the collector's time"
                 );
                 self.correct_clock(skew);
                 self.fetch_config_once().await
@@ -202,8 +218,9 @@ pub async fn refresh_config_forever(client: CollectorClient, store: Arc<Store>, 
     }
 }
 
-/// Every minute: ends expired sessions, forgets old tickets from memory, and
-/// prunes acknowledged events older than `retention` from the log.
+/// Every minute: ends expired sessions, forgets expired pairing links and old
+/// tickets from memory, and prunes acknowledged events older than
+/// `retention` from the log.
 pub async fn housekeeping_forever(store: Arc<Store>, retention: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -211,6 +228,7 @@ pub async fn housekeeping_forever(store: Arc<Store>, retention: Duration) {
         let r = store
             .exec(|tx| {
                 tx.expire_sessions();
+                tx.expire_pair_codes();
                 let today = tx.state.config.office().tz.day_of(tx.now);
                 tx.state.forget_old(today);
                 Ok(())

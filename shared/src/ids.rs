@@ -143,6 +143,12 @@ uuid_id!(
     /// A kiosk (one server per office; a second one is replacement hardware).
     KioskId
 );
+uuid_id!(
+    /// One kiosk database: generated when a kiosk's data file is created, so
+    /// that a wiped, replaced or restored file is told apart from the one the
+    /// collector has already applied events from.
+    InstanceId
+);
 
 #[cfg(test)]
 mod tests {

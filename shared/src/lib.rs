@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod ids;
 pub mod nip;
 pub mod office;
+pub mod secret;
 pub mod sign;
 pub mod skm;
 pub mod ticket;
@@ -19,7 +20,7 @@ pub mod time;
 pub mod wire;
 
 pub use i18n::{Lang, Msg};
-pub use ids::{CounterId, KioskId, OfficeId, RatingId, ServiceCode, TicketId};
+pub use ids::{CounterId, InstanceId, KioskId, OfficeId, RatingId, ServiceCode, TicketId};
 pub use nip::Nip;
 pub use office::Office;
 pub use skm::{Comment, Grade, Ikm, IkmTally, Score, SkmAnswers};

@@ -61,7 +61,8 @@ pub fn verify_request(key: &str, timestamp: i64, body: &[u8], signature_hex: &st
 
 /// Whether a signed timestamp is inside the replay window around `now`.
 pub fn within_window(timestamp: i64, now: i64) -> bool {
-    (timestamp - now).abs() <= REPLAY_WINDOW_S
+    // `abs_diff` cannot overflow, whatever a caller sends as its timestamp.
+    timestamp.abs_diff(now) <= REPLAY_WINDOW_S.unsigned_abs()
 }
 
 /// What a QR rating token says.
@@ -207,6 +208,13 @@ mod tests {
         assert!(within_window(1000, 1300));
         assert!(within_window(1300, 1000));
         assert!(!within_window(1000, 1301));
+    }
+
+    #[test]
+    fn extreme_timestamps_are_outside_the_window_without_overflow() {
+        assert!(!within_window(i64::MIN, i64::MAX));
+        assert!(!within_window(i64::MAX, i64::MIN));
+        assert!(!within_window(i64::MIN, 0));
     }
 
     #[test]

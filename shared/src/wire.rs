@@ -10,7 +10,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CounterId, KioskId, RatingId, ServiceCode, TicketId};
+use crate::ids::{CounterId, InstanceId, KioskId, RatingId, ServiceCode, TicketId};
 use crate::nip::Nip;
 use crate::office::Office;
 use crate::skm::{Comment, Score, SkmAnswers};
@@ -72,6 +72,15 @@ pub struct RatingEvent {
     pub comment: Option<Comment>,
     /// When the citizen sent it.
     pub submitted_at: Timestamp,
+    /// Set by the kiosk for a rating it suspects (a burst of ratings without
+    /// a ticket at one counter): kept and counted as flagged, but never part
+    /// of an ASN's score or the office's IKM.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub flagged: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One entry of a kiosk's event log.
@@ -153,12 +162,22 @@ impl Event {
 }
 
 /// `POST /api/v1/batches`: events `first_seq`, `first_seq + 1`, ...
+///
+/// Generic over the event so that the kiosk can send the JSON it stored
+/// without decoding it (`Batch<Box<RawValue>>`) and the collector can check
+/// each event on its own (`Batch<&RawValue>`), both through this one type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Batch {
+pub struct Batch<E = Event> {
     /// Sequence number of the first event.
     pub first_seq: u64,
+    /// The kiosk database the events come from. The collector keeps a mark
+    /// per (kiosk, instance), so a wiped or restored kiosk file never has its
+    /// new events taken for ones already applied. Absent in batches from
+    /// kiosks that predate it (they share one mark, as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<InstanceId>,
     /// At most [`MAX_BATCH_EVENTS`] events.
-    pub events: Vec<Event>,
+    pub events: Vec<E>,
 }
 
 /// The most events one batch may carry.
@@ -306,6 +325,9 @@ pub struct NewToken {
     /// The office, for `head`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_id: Option<String>,
+    /// Days until the token stops working (default 365).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<i64>,
 }
 
 /// `POST /api/v1/tokens` answer.
@@ -313,6 +335,19 @@ pub struct NewToken {
 pub struct TokenCreated {
     /// The bearer token; only its hash is kept.
     pub token: String,
+    /// Its id, for `DELETE /api/v1/tokens/{token_id}`.
+    #[serde(default)]
+    pub token_id: String,
+    /// When it stops working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// `POST /api/v1/kiosks/{kiosk_id}/key` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KioskKey {
+    /// The new key; the old one no longer works. Shown once.
+    pub key: String,
 }
 
 /// A roster entry as sent to kiosks.
@@ -427,6 +462,20 @@ pub struct NewRating {
     pub comment: Option<String>,
 }
 
+/// `POST /api/counters/{counter}/tablets` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TabletPaired {
+    /// A bearer token for this counter's tablet routes (scripts, kiosk mode
+    /// browsers that take a header).
+    pub tablet_token: String,
+    /// `/tablet/{counter}?pair=CODE`: opened once on the tablet within 15
+    /// minutes, it pairs that browser (an HttpOnly cookie) and shows the
+    /// rating screen.
+    pub pair_url: String,
+    /// When `pair_url` stops working.
+    pub pair_expires_at: Timestamp,
+}
+
 /// `POST /api/ratings` answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RatingCreated {
@@ -522,6 +571,16 @@ pub struct OutboxStatus {
     /// When the collector last acknowledged a batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_ack_at: Option<Timestamp>,
+    /// This kiosk database's identity, sent with every batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<InstanceId>,
+    /// The first sequence number sent under `instance_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_first_seq: Option<u64>,
+    /// Something the operator must look at: the collector keeps refusing
+    /// this kiosk's events, or took this database for a restored copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<String>,
 }
 
 #[cfg(test)]
@@ -580,6 +639,10 @@ pub struct PeriodFigures {
     pub service_p50_s: Option<i64>,
     /// Share of completed tickets within the service standard time.
     pub timeliness: Option<f64>,
+    /// Ratings flagged as suspect (bursts without a ticket): kept, counted
+    /// here, excluded from `ratings`, scores and the IKM.
+    #[serde(default)]
+    pub flagged: u64,
 }
 
 /// A row of `GET /api/v1/reports/offices`.

@@ -1,30 +1,17 @@
-//! The shell of every collector page: `<html lang>`, the viewport for phones,
-//! the language links, one small inline stylesheet, and the response headers
-//! that go with a page reached through a secret link.
+//! The collector's page style on the shell every page shares (httpkit's:
+//! `<html lang>`, the viewport for phones, the language links, and the
+//! security headers of [`PageResponse`]).
 //!
-//! Pages are for citizens' own phones on mobile data: no JavaScript, no fonts,
-//! no images to fetch (faces are inline SVG), everything in one response of
-//! a few kilobytes. The CSS is written for a 360 px wide screen first: touch
-//! targets are at least 48 px high, text is dark on white (contrast at least
-//! 4.5:1), and the focus ring is visible.
+//! Citizens' pages are for their own phones on mobile data: no JavaScript,
+//! no fonts, no images to fetch (faces are inline SVG), everything in one
+//! response of a few kilobytes. The CSS is written for a 360 px wide screen
+//! first: touch targets are at least 48 px high, text is dark on white
+//! (contrast at least 4.5:1), and the focus ring is visible.
 
-use actix_web::HttpResponse;
-use actix_web::cookie::time::Duration;
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, CacheControl, CacheDirective};
-use httpkit::lang::LANG_COOKIE;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+pub use httpkit::PageResponse;
+use httpkit::Shell;
+use maud::Markup;
 use shared::Lang;
-
-/// How long the language choice is remembered.
-const LANG_COOKIE_DAYS: i64 = 365;
-
-/// What a page may load: nothing from elsewhere, no scripts at all, its own
-/// inline styles, and forms posting back to this server only. A comment that
-/// slipped through escaping still could not run.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
-     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The stylesheet: small enough to inline, so a page is one request.
 const CSS: &str = r#"
@@ -32,6 +19,7 @@ const CSS: &str = r#"
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;background:#eef1f4;color:#1a1a1a;font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;overflow-wrap:break-word}
 .top{max-width:40rem;margin:0 auto;display:flex;justify-content:flex-end;gap:.25rem;padding:0 .5rem}
+.top nav{display:flex;gap:.25rem}
 .top a{display:inline-flex;align-items:center;min-height:48px;padding:0 .75rem;color:#0b57d0;font-weight:600}
 .top a[aria-current]{color:#1a1a1a;text-decoration:none}
 main{max-width:40rem;margin:0 auto;padding:1rem 1rem 2.5rem;background:#fff;min-height:100vh}
@@ -77,125 +65,25 @@ blockquote{margin:.375rem 0 0;padding:.5rem .75rem;border-left:4px solid #c4c9d0
 /// A whole page: `<html lang>`, head, the language links and `content` in
 /// `<main>`.
 pub fn page(lang: Lang, title: &str, content: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang=(lang.tag()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex, nofollow";
-                // The address carries the rating token: never send it on.
-                meta name="referrer" content="no-referrer";
-                title { (title) }
-                // Our own constant stylesheet; maud would escape the `>` of
-                // its selectors.
-                style { (PreEscaped(CSS)) }
-            }
-            body {
-                nav.top aria-label=(lang.pick("Bahasa", "Language")) {
-                    // Relative links keep the page's own address (and work
-                    // behind a reverse proxy that adds a path prefix).
-                    a.lang-id href="?lang=id" hreflang="id" lang="id"
-                        aria-current=[(lang == Lang::Id).then_some("true")] { "Bahasa Indonesia" }
-                    a.lang-en href="?lang=en" hreflang="en" lang="en"
-                        aria-current=[(lang == Lang::En).then_some("true")] { "English" }
-                }
-                main { (content) }
-            }
-        }
-    }
-}
-
-/// The `lang` cookie remembering a choice made with `?lang=`: the whole site,
-/// one year, not readable by scripts (there are none; the server reads it).
-pub fn lang_cookie(lang: Lang) -> Cookie<'static> {
-    Cookie::build(LANG_COOKIE, lang.tag())
-        .path("/")
-        .max_age(Duration::days(LANG_COOKIE_DAYS))
-        .same_site(SameSite::Lax)
-        .http_only(true)
-        .finish()
-}
-
-/// How a page is answered.
-#[derive(Debug, Clone, Copy)]
-pub struct PageResponse {
-    /// The status.
-    pub status: StatusCode,
-    /// The page's language (`Content-Language`).
-    pub lang: Lang,
-    /// Set the `lang` cookie to `lang` (the request chose it with `?lang=`).
-    pub remember_lang: bool,
-    /// Seconds for `Retry-After` (429).
-    pub retry_after_s: Option<u64>,
-}
-
-impl PageResponse {
-    /// A page with `status` in `lang`.
-    pub fn new(status: StatusCode, lang: Lang, remember_lang: bool) -> PageResponse {
-        PageResponse {
-            status,
-            lang,
-            remember_lang,
-            retry_after_s: None,
-        }
-    }
-
-    /// The response carrying `markup`. Pages reached through a token are
-    /// private: never cached, never framed, the address never sent on.
-    pub fn body(self, markup: Markup) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status);
-        res.content_type("text/html; charset=utf-8")
-            .insert_header((header::CONTENT_LANGUAGE, self.lang.tag()))
-            .insert_header(CacheControl(vec![
-                CacheDirective::NoStore,
-                CacheDirective::Private,
-            ]))
-            .insert_header((header::REFERRER_POLICY, "no-referrer"))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY));
-        if let Some(s) = self.retry_after_s {
-            res.insert_header((header::RETRY_AFTER, s.max(1)));
-        }
-        if self.remember_lang {
-            res.cookie(lang_cookie(self.lang));
-        }
-        res.body(markup.into_string())
-    }
+    Shell::new(lang, title, CSS).render(None, content)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use maud::html;
 
     #[test]
-    fn the_shell_names_its_language_and_links_to_both() {
+    fn citizens_pages_run_no_script_and_load_nothing_external() {
         let html = page(Lang::En, "T", html! { p { "x" } }).into_string();
         assert!(
             html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
             "{html}"
         );
-        assert!(
-            html.contains(r#"<a class="lang-id" href="?lang=id""#),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"<a class="lang-en" href="?lang=en""#),
-            "{html}"
-        );
-        assert!(html.contains(r#"name="viewport""#));
         assert!(!html.contains("<script"), "pages need no JavaScript");
         assert!(
             !html.contains("http://") && !html.contains("https://"),
             "nothing external"
         );
-    }
-
-    #[test]
-    fn the_language_cookie_covers_the_site_for_a_year() {
-        let c = lang_cookie(Lang::En).to_string();
-        assert!(c.starts_with("lang=en"), "{c}");
-        assert!(c.contains("Path=/"), "{c}");
-        assert!(c.contains("Max-Age=31536000"), "{c}");
     }
 }

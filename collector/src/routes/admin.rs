@@ -1,19 +1,26 @@
 //! The operator's routes (`Authorization: Bearer ADMIN_TOKEN`): offices,
-//! kiosks, the ASN roster and HR/head tokens.
+//! kiosks (registration, status, disabling, key rotation), the ASN roster and
+//! HR/head tokens (issue with an expiry, revoke).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use httpkit::body::{media_type, wrong_media_type};
 use httpkit::{ApiError, JsonBody, lang_of, read_body};
 use jiff::Timestamp;
 use shared::wire::{
-    KioskCreated, NewKiosk, NewToken, OfficeSpec, RosterImport, RosterRejection, TokenCreated,
+    KioskCreated, KioskKey, NewKiosk, NewToken, OfficeSpec, RosterImport, RosterRejection,
+    TokenCreated,
 };
 use shared::{KioskId, Msg, Office, OfficeId};
 
 use crate::auth::{AdminAuth, NoRandomness, hash_token, new_secret};
 use crate::roster::{self, HashError};
 use crate::startup::AppState;
-use crate::store::{KioskRecord, Role, StoreError};
+use crate::store::{KioskRecord, Role, StoreError, TokenRecord};
+
+/// How long a token works when the request does not say.
+pub const DEFAULT_TOKEN_DAYS: i64 = 365;
+/// The longest a token may be issued for.
+pub const MAX_TOKEN_DAYS: i64 = 3650;
 
 /// Why an admin request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +34,15 @@ pub enum AdminError {
     /// The office named does not exist (404).
     #[error("office {0} does not exist")]
     UnknownOffice(OfficeId),
+    /// No such kiosk (404).
+    #[error("unknown kiosk")]
+    UnknownKiosk,
+    /// No such token (404).
+    #[error("unknown token")]
+    UnknownToken,
+    /// The kiosk is disabled; a disabled kiosk gets no new key (409).
+    #[error("kiosk disabled")]
+    KioskDisabled,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -51,6 +67,22 @@ impl From<AdminError> for ApiError {
                     ),
                 ))
             }
+            AdminError::UnknownKiosk => {
+                ApiError::not_found(Msg::new("Kiosk tidak dikenal", "Unknown kiosk"))
+            }
+            AdminError::UnknownToken => ApiError::not_found(Msg::new(
+                "Token tidak dikenal atau sudah dicabut",
+                "Unknown or already revoked token",
+            )),
+            AdminError::KioskDisabled => ApiError::conflict(
+                "kiosk_disabled",
+                Msg::new(
+                    "Kiosk ini sudah dinonaktifkan dan tidak mendapat kunci baru; daftarkan \
+                     kiosk baru untuk kantornya (POST /api/v1/kiosks)",
+                    "This kiosk is disabled and gets no new key; register a new kiosk for its \
+                     office (POST /api/v1/kiosks)",
+                ),
+            ),
             other => ApiError::unexpected(other),
         }
     }
@@ -93,6 +125,8 @@ pub async fn create_kiosk(
         office_id,
         key: new_secret().map_err(AdminError::from)?,
         created_at: Timestamp::now(),
+        disabled_at: None,
+        key_rotated_at: None,
     };
     state
         .store
@@ -106,32 +140,92 @@ pub async fn create_kiosk(
     }))
 }
 
-/// `GET /api/v1/kiosks/{kiosk_id}`: a kiosk's office and how far its event
-/// log has been applied (for operators checking that forwarding works).
+fn kiosk_in_path(raw: &str) -> Result<KioskId, AdminError> {
+    KioskId::parse(raw).ok_or(AdminError::UnknownKiosk)
+}
+
+/// `GET /api/v1/kiosks/{kiosk_id}`: a kiosk's office, whether it is
+/// disabled, and how far each of its databases' event logs has been applied
+/// (for operators checking that forwarding works, and for spotting a wiped or
+/// restored kiosk: each database has its own identity).
 pub async fn kiosk_status(
     _admin: AdminAuth,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let unknown = || ApiError::not_found(shared::Msg::new("Kiosk tidak dikenal", "Unknown kiosk"));
-    let id = KioskId::parse(&path).ok_or_else(unknown)?;
+    let id = kiosk_in_path(&path)?;
     let kiosk = state
         .store
         .kiosk(id)
         .await
         .map_err(AdminError::from)?
-        .ok_or_else(unknown)?;
-    let applied_through = state
+        .ok_or(AdminError::UnknownKiosk)?;
+    let instances = state
         .store
-        .read(move |db| Ok(crate::ingest::mark(db, id)?))
+        .read(move |db| Ok(crate::ingest::instances(db, id)?))
         .await
         .map_err(AdminError::from)?;
+    let applied_through = instances.last().map(|i| i.applied_through).unwrap_or(0);
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "kiosk_id": kiosk.kiosk_id,
         "office_id": kiosk.office_id,
         "created_at": kiosk.created_at,
+        "disabled_at": kiosk.disabled_at,
+        "key_rotated_at": kiosk.key_rotated_at,
         "applied_through": applied_through,
+        "instances": instances,
     })))
+}
+
+/// `POST /api/v1/kiosks/{kiosk_id}/disable`: a lost or stolen kiosk. From
+/// now on its signatures are refused (401) and its QR tokens too (410);
+/// what it sent before stays. Idempotent.
+pub async fn disable_kiosk(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = kiosk_in_path(&path)?;
+    let kiosk = state
+        .store
+        .disable_kiosk(id, Timestamp::now())
+        .await
+        .map_err(AdminError::from)?
+        .ok_or(AdminError::UnknownKiosk)?;
+    tracing::warn!(kiosk_id = %id, office_id = %kiosk.office_id, "kiosk disabled");
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "kiosk_id": kiosk.kiosk_id,
+        "office_id": kiosk.office_id,
+        "disabled_at": kiosk.disabled_at,
+    })))
+}
+
+/// `POST /api/v1/kiosks/{kiosk_id}/key`: a new key (shown once); the old one
+/// stops working at once, for signatures and for QR tokens it signed.
+pub async fn rotate_kiosk_key(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = kiosk_in_path(&path)?;
+    let kiosk = state
+        .store
+        .kiosk(id)
+        .await
+        .map_err(AdminError::from)?
+        .ok_or(AdminError::UnknownKiosk)?;
+    if kiosk.disabled_at.is_some() {
+        return Err(AdminError::KioskDisabled.into());
+    }
+    let key = new_secret().map_err(AdminError::from)?;
+    state
+        .store
+        .set_kiosk_key(id, key.clone(), Timestamp::now())
+        .await
+        .map_err(AdminError::from)?
+        .ok_or(AdminError::UnknownKiosk)?;
+    tracing::warn!(kiosk_id = %id, "kiosk key rotated; the old key no longer works");
+    Ok(HttpResponse::Ok().json(KioskKey { key }))
 }
 
 /// The two forms a roster import comes in.
@@ -231,14 +325,53 @@ pub async fn create_token(
             .into());
         }
     };
+    let days = body.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        return Err(AdminError::Invalid(Msg::new(
+            format!("expires_in_days harus 1 sampai {MAX_TOKEN_DAYS}"),
+            format!("expires_in_days must be 1 to {MAX_TOKEN_DAYS}"),
+        ))
+        .into());
+    }
     let token = new_secret().map_err(AdminError::from)?;
+    let now = Timestamp::now();
+    let record = TokenRecord {
+        token_id: uuid::Uuid::now_v7(),
+        role: role.clone(),
+        created_at: now,
+        expires_at: now + jiff::SignedDuration::from_hours(24 * days),
+    };
     state
         .store
-        .insert_token(hash_token(&token), role.clone())
+        .insert_token(hash_token(&token), record.clone())
         .await
         .map_err(AdminError::from)?;
-    tracing::info!(?role, "token issued");
-    Ok(HttpResponse::Created().json(TokenCreated { token }))
+    tracing::info!(?role, token_id = %record.token_id, %record.expires_at, "token issued");
+    Ok(HttpResponse::Created().json(TokenCreated {
+        token,
+        token_id: record.token_id.to_string(),
+        expires_at: Some(record.expires_at),
+    }))
+}
+
+/// `DELETE /api/v1/tokens/{token_id}`: the token is refused from now on
+/// (204); 404 when there is no such token.
+pub async fn revoke_token(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = uuid::Uuid::try_parse(&path).map_err(|_| AdminError::UnknownToken)?;
+    if !state
+        .store
+        .revoke_token(id)
+        .await
+        .map_err(AdminError::from)?
+    {
+        return Err(AdminError::UnknownToken.into());
+    }
+    tracing::warn!(token_id = %id, "token revoked");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[cfg(test)]
@@ -573,10 +706,22 @@ mod tests {
         let res = post(json!({"role": "hr"})).await.unwrap();
         assert_eq!(res.status(), 201);
         let hr: TokenCreated = res.json().await.unwrap();
+        let now = Timestamp::now();
         assert_eq!(
-            app.store.token_role(hash_token(&hr.token)).await.unwrap(),
-            Some(Role::Hr)
+            app.store
+                .token_role(hash_token(&hr.token), now)
+                .await
+                .unwrap(),
+            Ok(Role::Hr)
         );
+        assert_eq!(
+            uuid::Uuid::try_parse(&hr.token_id)
+                .unwrap()
+                .get_version_num(),
+            7
+        );
+        let days = hr.expires_at.unwrap().duration_since(now).as_hours() / 24;
+        assert!((364..=365).contains(&days), "a year by default: {days}");
         let res = post(json!({"role": "head", "office_id": "kupang"}))
             .await
             .unwrap();
@@ -584,8 +729,11 @@ mod tests {
         let head: TokenCreated = res.json().await.unwrap();
         assert_ne!(head.token, hr.token);
         assert_eq!(
-            app.store.token_role(hash_token(&head.token)).await.unwrap(),
-            Some(Role::Head {
+            app.store
+                .token_role(hash_token(&head.token), now)
+                .await
+                .unwrap(),
+            Ok(Role::Head {
                 office_id: OfficeId::parse("kupang").unwrap()
             })
         );

@@ -1,21 +1,24 @@
 //! `POST /api/v1/batches`: a kiosk's events, applied exactly once.
 //!
 //! Checked in this order, and nothing is written unless all pass: JSON
-//! content type (415), size (413, 4 MiB), signature and replay window (401),
-//! every event parses into the wire types (400: the batch is refused whole),
-//! at most 1,000 events (413). Then the ingest writer applies what is new and
-//! moves the kiosk's mark in one transaction: 200 with the mark, or 409 with
-//! it when the batch leaves a gap.
+//! content type (415), size (413, 4 MiB), signature and replay window (401,
+//! also for a disabled kiosk), every event parses into the wire types (400:
+//! the batch is refused whole), at most 1,000 events (413). Then the ingest
+//! writer checks every new event against the kiosk's office (403 or 422, the
+//! batch refused whole), applies what is new and moves the mark of the
+//! kiosk's database (instance) in one transaction: 200 with the mark; 409
+//! `gap` with it when the batch leaves a gap; 409 `diverged` with the last
+//! matching sequence when the events overlapping the mark are not the ones
+//! applied (a restored or copied kiosk database).
 
 use actix_web::dev::Payload;
 use actix_web::{HttpRequest, HttpResponse, web};
 use httpkit::ApiError;
 use httpkit::body::{media_type, read_body, wrong_media_type};
 use jiff::Timestamp;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use shared::Msg;
-use shared::wire::{BatchAck, Event, MAX_BATCH_EVENTS};
+use shared::wire::{Batch, BatchAck, Event, MAX_BATCH_EVENTS};
 
 use super::kiosks::{KioskError, authenticate};
 use crate::ingest::{BatchJob, BatchOutcome};
@@ -23,13 +26,6 @@ use crate::startup::AppState;
 
 /// The largest batch body.
 pub const BATCH_BODY_LIMIT: usize = 4 * 1024 * 1024;
-
-#[derive(Deserialize)]
-struct RawBatch<'a> {
-    first_seq: u64,
-    #[serde(borrow)]
-    events: Vec<&'a RawValue>,
-}
 
 /// `POST /api/v1/batches`.
 pub async fn post(
@@ -44,7 +40,7 @@ pub async fn post(
     let body = read_body(&req, &mut inner).await?;
     let now = Timestamp::now().as_second();
     let kiosk = authenticate(&req, &state, &body, now).await?;
-    let raw: RawBatch<'_> = serde_json::from_slice(&body).map_err(|e| {
+    let raw: Batch<&RawValue> = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(Msg::new(
             format!("Batch tidak sesuai bentuknya: {e}"),
             format!("Malformed batch: {e}"),
@@ -81,9 +77,11 @@ pub async fn post(
     }
     let job = BatchJob {
         kiosk: kiosk.kiosk_id,
-        office: kiosk.office_id,
+        office: kiosk.office_id.clone(),
+        instance: raw.instance,
         first_seq: raw.first_seq,
         events,
+        received_at: Timestamp::now(),
     };
     let outcome = state
         .store
@@ -91,17 +89,75 @@ pub async fn post(
         .batch(job)
         .await
         .map_err(|e| KioskError::Store(e.into()))?;
-    Ok(match outcome {
-        BatchOutcome::Applied(m) => HttpResponse::Ok().json(BatchAck { applied_through: m }),
-        BatchOutcome::Gap(m) => {
-            return Err(ApiError::conflict(
-                "gap",
+    match outcome {
+        BatchOutcome::Applied(m) => Ok(HttpResponse::Ok().json(BatchAck { applied_through: m })),
+        BatchOutcome::Gap(m) => Err(ApiError::conflict(
+            "gap",
+            Msg::new(
+                format!(
+                    "Batch melompati urutan: collector sudah menerapkan sampai {m}; kirim ulang \
+                     dari {}",
+                    m + 1
+                ),
+                format!(
+                    "The batch leaves a gap: the collector has applied through {m}; resend from {}",
+                    m + 1
+                ),
+            ),
+        )
+        .with("applied_through", m)),
+        BatchOutcome::Diverged(m) => {
+            tracing::warn!(
+                kiosk_id = %kiosk.kiosk_id,
+                instance = ?raw.instance,
+                matched_through = m,
+                "a kiosk database sent other events than those applied under its identity \
+                 (restored or copied?)"
+            );
+            Err(ApiError::conflict(
+                "diverged",
                 Msg::new(
-                    format!("Batch melompati urutan: collector sudah menerapkan sampai {m}; kirim ulang dari {}", m + 1),
-                    format!("The batch leaves a gap: the collector has applied through {m}; resend from {}", m + 1),
+                    format!(
+                        "Kejadian sesudah urutan {m} berbeda dengan yang sudah diterapkan untuk \
+                         basis data kiosk ini (dipulihkan dari cadangan atau disalin?): kirim \
+                         kejadian mulai {} dengan identitas (instance) baru",
+                        m + 1
+                    ),
+                    format!(
+                        "The events after sequence {m} differ from those applied for this kiosk \
+                         database (restored from a backup, or copied?): send the events from {} \
+                         under a new instance",
+                        m + 1
+                    ),
                 ),
             )
-            .with("applied_through", m));
+            .with("applied_through", m))
         }
-    })
+        BatchOutcome::Refused(r) => {
+            tracing::warn!(
+                kiosk_id = %kiosk.kiosk_id,
+                office_id = %kiosk.office_id,
+                seq = r.seq,
+                reason = %r.reason.en,
+                "batch refused: an event does not belong to the kiosk's office"
+            );
+            let msg = Msg::new(
+                format!(
+                    "Kejadian ke-{} (urutan {}) ditolak: {}; tidak ada yang diterapkan dari batch \
+                     ini",
+                    r.index, r.seq, r.reason.id
+                ),
+                format!(
+                    "Event {} (sequence {}) refused: {}; nothing of this batch was applied",
+                    r.index, r.seq, r.reason.en
+                ),
+            );
+            Err(if r.forbidden {
+                ApiError::forbidden(msg)
+            } else {
+                ApiError::invalid(msg)
+            }
+            .with("seq", r.seq))
+        }
+    }
 }

@@ -32,9 +32,16 @@ impl From<HealthError> for ApiError {
     }
 }
 
-/// 200 `{"status":"ok"}` when a read transaction succeeds, 503 otherwise.
+/// 200 `{"status":"ok"}` when a read transaction succeeds and the ingest
+/// writer answers, 503 otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.store.check().await.map_err(HealthError::from)?;
+    if !state.store.ingest_alive().await {
+        return Err(HealthError::Unavailable(StoreError::Task(
+            "the ingest writer has stopped".into(),
+        ))
+        .into());
+    }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
 }
 

@@ -121,6 +121,16 @@ pub async fn authenticate(
     if !verify_request(&kiosk.key, timestamp, body, signature) {
         return Err(not_accepted());
     }
+    if kiosk.disabled_at.is_some() {
+        tracing::warn!(kiosk_id = %kiosk.kiosk_id, "a disabled kiosk tried to connect");
+        return Err(refuse(
+            now,
+            "Kiosk ini sudah dinonaktifkan oleh operator collector; daftarkan kiosk baru untuk \
+             kantor ini",
+            "This kiosk has been disabled by the collector's operator; register a new kiosk for \
+             this office",
+        ));
+    }
     Ok(kiosk)
 }
 

@@ -42,6 +42,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/offices/{office_id}").route(web::put().to(admin::put_office)))
         .service(resource("/api/v1/kiosks").route(web::post().to(admin::create_kiosk)))
         .service(resource("/api/v1/kiosks/{kiosk_id}").route(web::get().to(admin::kiosk_status)))
+        .service(
+            resource("/api/v1/kiosks/{kiosk_id}/disable")
+                .route(web::post().to(admin::disable_kiosk)),
+        )
+        .service(
+            resource("/api/v1/kiosks/{kiosk_id}/key")
+                .route(web::post().to(admin::rotate_kiosk_key)),
+        )
         .service(resource("/api/v1/kiosks/{kiosk_id}/config").route(web::get().to(kiosks::config)))
         .service(
             resource("/api/v1/batches")
@@ -54,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(admin::put_roster)),
         )
         .service(resource("/api/v1/tokens").route(web::post().to(admin::create_token)))
+        .service(resource("/api/v1/tokens/{token_id}").route(web::delete().to(admin::revoke_token)))
         .service(resource("/api/v1/reports/offices").route(web::get().to(reports::offices)))
         .service(resource("/api/v1/reports/asn").route(web::get().to(reports::asn)))
         // Citizens' phones (public, POSTs rate limited per address).

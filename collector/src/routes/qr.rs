@@ -4,15 +4,20 @@
 //!
 //! Every request checks the token the same way and in the same order, so a
 //! page and the JSON route always agree:
-//! 1. the per-address rate limit (POST only; 429 with `Retry-After`);
-//! 2. the token parses, its kiosk is known, and the kiosk's key signed it,
+//! 1. the token parses, its kiosk is known, and the kiosk's key signed it,
 //!    else 401 (an unknown kiosk looks exactly like a bad signature, so a
 //!    prober learns nothing about which kiosk ids exist);
-//! 3. it has not expired (410);
-//! 4. the kiosk's office exists (404: the signature is genuine, so calling
+//! 2. it has not expired and its kiosk is not disabled (410);
+//! 3. the kiosk's office exists (404: the signature is genuine, so calling
 //!    the link forged would mislead whoever reads the logs; offices are
 //!    never deleted today, so this is a guard for a later "remove office");
-//! 5. the ticket has no rating yet (409).
+//! 4. the ticket (of that kiosk's office: a token of one office never
+//!    reaches another's tickets) has no rating yet, from the tablet or a
+//!    phone (409, saying which);
+//! 5. POST only: the per-address rate limit (429 with `Retry-After`).
+//!    Submissions with a genuine token and refused ones (forged, expired)
+//!    have separate budgets, so a flood of forged tokens from a shared
+//!    carrier address does not lock out the genuine citizens behind it.
 //!
 //! Then the body is read (415, 413, 400) and validated (422), and the rating
 //! stored: the store checks "not yet rated" again inside the write
@@ -21,8 +26,6 @@
 //! Pages answer every refusal with their own HTML page and the same status
 //! as the JSON route; a refused form (422) is shown again with the citizen's
 //! choices and the message in `.error`.
-
-use std::net::{IpAddr, Ipv4Addr};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -33,7 +36,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use shared::sign::{QrClaims, UnverifiedQr};
 use shared::skm::ELEMENTS;
-use shared::wire::RatingCreated;
+use shared::wire::{Channel, RatingCreated};
 use shared::{Comment, Lang, Msg, Office, OfficeId, RatingId, Score, SkmAnswers};
 
 use crate::pages::layout::PageResponse;
@@ -62,12 +65,15 @@ pub enum RateError {
     /// The token's time is up (410).
     #[error("expired rating token")]
     Expired,
+    /// The token's kiosk was disabled by the operator (410).
+    #[error("the kiosk of this rating token is disabled")]
+    Disabled,
     /// The token is genuine but its kiosk's office no longer exists (404).
     #[error("the office {0} of this rating token does not exist")]
     OfficeUnknown(OfficeId),
-    /// The ticket already has a rating (409).
+    /// The ticket already has a rating (409), given through this channel.
     #[error("ticket already rated")]
-    AlreadyRated,
+    AlreadyRated(Channel),
     /// Well-formed, but a value is invalid (422).
     #[error("invalid rating: {}", .0.en)]
     Invalid(Msg),
@@ -85,9 +91,9 @@ impl RateError {
         match self {
             RateError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             RateError::Forged => StatusCode::UNAUTHORIZED,
-            RateError::Expired => StatusCode::GONE,
+            RateError::Expired | RateError::Disabled => StatusCode::GONE,
             RateError::OfficeUnknown(_) => StatusCode::NOT_FOUND,
-            RateError::AlreadyRated => StatusCode::CONFLICT,
+            RateError::AlreadyRated(_) => StatusCode::CONFLICT,
             RateError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             RateError::Request(e) => e.status,
             RateError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,8 +106,9 @@ impl RateError {
             RateError::RateLimited { .. } => "rate-limited",
             RateError::Forged => "forged",
             RateError::Expired => "expired",
+            RateError::Disabled => "revoked",
             RateError::OfficeUnknown(_) => "office-unknown",
-            RateError::AlreadyRated => "already-rated",
+            RateError::AlreadyRated(_) => "already-rated",
             RateError::Invalid(_) | RateError::Request(_) => "bad-request",
             RateError::Store(_) => "server-error",
         }
@@ -143,6 +150,18 @@ impl RateError {
                      You can still give your feedback at the office.",
                 ),
             ),
+            RateError::Disabled => (
+                Msg::new(
+                    "Tautan penilaian ini tidak berlaku lagi",
+                    "This rating link is no longer valid",
+                ),
+                Msg::new(
+                    "Perangkat antrean yang mencetaknya sudah dinonaktifkan oleh kantor. Anda \
+                     tetap dapat menyampaikan masukan di kantor layanan.",
+                    "The queue device that printed it has been disabled by the office. You can \
+                     still give your feedback at the office.",
+                ),
+            ),
             RateError::OfficeUnknown(_) => (
                 Msg::new(
                     "Kantor layanan untuk tautan ini tidak terdaftar",
@@ -154,7 +173,19 @@ impl RateError {
                     "The rating cannot be accepted. Please give your feedback at the office.",
                 ),
             ),
-            RateError::AlreadyRated => (
+            RateError::AlreadyRated(Channel::Tablet) => (
+                Msg::new(
+                    "Tiket ini sudah dinilai di tablet loket. Terima kasih.",
+                    "This ticket has already been rated on the counter's tablet. Thank you.",
+                ),
+                Msg::new(
+                    "Setiap tiket dapat dinilai satu kali, di tablet atau lewat kode QR; \
+                     penilaian pertama yang disimpan.",
+                    "Each ticket can be rated once, on the tablet or by QR code; the first rating \
+                     is the one kept.",
+                ),
+            ),
+            RateError::AlreadyRated(Channel::Qr) => (
                 Msg::new(
                     "Tiket ini sudah dinilai. Terima kasih.",
                     "This ticket has already been rated. Thank you.",
@@ -209,8 +240,13 @@ impl From<RateError> for ApiError {
             RateError::Expired => {
                 ApiError::new(StatusCode::GONE, "expired", joined(&title, &detail))
             }
+            RateError::Disabled => {
+                ApiError::new(StatusCode::GONE, "revoked", joined(&title, &detail))
+            }
             RateError::OfficeUnknown(_) => ApiError::not_found(joined(&title, &detail)),
-            RateError::AlreadyRated => ApiError::conflict("already_rated", joined(&title, &detail)),
+            RateError::AlreadyRated(_) => {
+                ApiError::conflict("already_rated", joined(&title, &detail))
+            }
             RateError::Invalid(msg) => ApiError::invalid(msg),
             RateError::Request(e) => e,
             RateError::Store(e) => ApiError::unexpected(e),
@@ -221,7 +257,7 @@ impl From<RateError> for ApiError {
 impl From<QrRatingError> for RateError {
     fn from(e: QrRatingError) -> RateError {
         match e {
-            QrRatingError::AlreadyRated(_) => RateError::AlreadyRated,
+            QrRatingError::AlreadyRated(_) => RateError::AlreadyRated(Channel::Qr),
             QrRatingError::Store(e) => RateError::Store(e),
         }
     }
@@ -238,20 +274,30 @@ struct Target {
     claims: QrClaims,
 }
 
-/// The address a request's rate-limit bucket is kept for: the TCP peer. Not
-/// `X-Forwarded-For`, which is whatever the client writes: trusting it would
-/// let anyone choose a fresh bucket per request.
-fn client_ip(req: &HttpRequest) -> IpAddr {
-    req.peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
-}
-
-fn rate_limit(req: &HttpRequest, state: &AppState) -> Result<(), RateError> {
-    state
-        .qr_limiter
-        .check(client_ip(req))
-        .map_err(|r| RateError::RateLimited { retry_after_s: r.0 })
+/// Checks a submission's token, and takes from the right per-address
+/// budget: a genuine token's from the citizens', a refused one's from the
+/// refusals'. The address is the TCP peer, or the client a configured
+/// reverse proxy names (`X-Forwarded-For` from anyone else is ignored:
+/// trusting it would let anyone choose a fresh bucket per request).
+async fn check_submission(
+    req: &HttpRequest,
+    state: &AppState,
+    token: &str,
+    now: Timestamp,
+) -> Result<Target, RateError> {
+    let ip = httpkit::client::client_ip(req, &state.trusted_proxies);
+    let limited = |r: crate::ratelimit::RetryAfter| RateError::RateLimited { retry_after_s: r.0 };
+    match check_token(state, token, now).await {
+        Ok(target) => {
+            state.qr_limiter.check(ip).map_err(limited)?;
+            Ok(target)
+        }
+        Err(e @ RateError::Store(_)) => Err(e),
+        Err(e) => {
+            state.refused_limiter.check(ip).map_err(limited)?;
+            Err(e)
+        }
+    }
 }
 
 /// Checks a token in the module's order (see the module docs).
@@ -265,6 +311,9 @@ async fn check_token(state: &AppState, token: &str, now: Timestamp) -> Result<Ta
     let claims = unverified
         .verify(&kiosk.key)
         .map_err(|_| RateError::Forged)?;
+    if kiosk.disabled_at.is_some() {
+        return Err(RateError::Disabled);
+    }
     // The token's expiry is the last second it is accepted.
     if now.as_second() > claims.expires_at {
         return Err(RateError::Expired);
@@ -274,8 +323,12 @@ async fn check_token(state: &AppState, token: &str, now: Timestamp) -> Result<Ta
         .office(kiosk.office_id.clone())
         .await?
         .ok_or_else(|| RateError::OfficeUnknown(kiosk.office_id.clone()))?;
-    if state.store.qr_rating(claims.ticket_id).await?.is_some() {
-        return Err(RateError::AlreadyRated);
+    if let Some(standing) = state
+        .store
+        .standing_rating(kiosk.office_id.clone(), claims.ticket_id)
+        .await?
+    {
+        return Err(RateError::AlreadyRated(standing.event.channel));
     }
     Ok(Target {
         kiosk,
@@ -366,8 +419,7 @@ pub async fn submit_json(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let now = Timestamp::now();
-    rate_limit(&req, &state)?;
-    let target = check_token(&state, &token, now).await?;
+    let target = check_submission(&req, &state, &token, now).await?;
     if media_type(&req).as_deref() != Some("application/json") {
         return Err(wrong_media_type("application/json"));
     }
@@ -598,10 +650,10 @@ pub async fn submit_form(
 ) -> HttpResponse {
     let now = Timestamp::now();
     let mut reply = Reply::of(&req);
-    if let Err(e) = rate_limit(&req, &state) {
-        return reply.error(e);
+    if let Err(e) = httpkit::check_same_origin(&req) {
+        return reply.error(RateError::Request(e));
     }
-    let target = match check_token(&state, &token, now).await {
+    let target = match check_submission(&req, &state, &token, now).await {
         Ok(t) => t,
         Err(e) => return reply.error(e),
     };
@@ -678,6 +730,12 @@ mod tests {
 
     async fn app() -> (TestApp, KioskCreated) {
         app_with(|_| {}).await
+    }
+
+    /// The rating that stands for a ticket of the test office, if any.
+    async fn stored_rating(app: &TestApp, ticket: TicketId) -> Option<crate::ingest::RatingRec> {
+        let kupang = OfficeId::parse("kupang").unwrap();
+        app.store.standing_rating(kupang, ticket).await.unwrap()
     }
 
     fn token_for(kiosk: &KioskCreated, key: &str, expires_in_s: i64) -> (String, TicketId) {
@@ -758,7 +816,7 @@ mod tests {
         let (token, _) = token(&kiosk);
         let res = app.get_page(&format!("/r/{token}"), &[]).await;
         assert_eq!(res.headers()["cache-control"], "no-store, private");
-        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(res.headers()["referrer-policy"], "same-origin");
         assert!(
             res.headers()["content-security-policy"]
                 .to_str()
@@ -857,10 +915,10 @@ mod tests {
         assert!(html.contains("Terima kasih atas penilaian Anda"));
         assert!(html.contains("Sangat baik"));
 
-        let stored = app.store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored.kiosk_id, kiosk.kiosk_id);
-        assert_eq!(stored.office_id.as_str(), "kupang");
-        let r = &stored.rating;
+        let stored = stored_rating(&app, ticket_id).await.unwrap();
+        assert_eq!(stored.kiosk, kiosk.kiosk_id);
+        assert_eq!(stored.office.as_str(), "kupang");
+        let r = &stored.event;
         assert_eq!(r.ticket_id, Some(ticket_id));
         assert_eq!(r.channel, Channel::Qr);
         assert_eq!((r.counter.as_ref(), r.nip.as_ref()), (None, None));
@@ -879,9 +937,9 @@ mod tests {
         let body = format!("score=3{}&u4=1", all_nine(4)).replacen("u4=4", "u4=1", 1);
         let html = page(app.post_form(&token, &body).await, 200).await;
         assert!(html.contains("9 jawaban terkirim"));
-        let stored = app.store.qr_rating(ticket_id).await.unwrap().unwrap();
+        let stored = stored_rating(&app, ticket_id).await.unwrap();
         assert_eq!(
-            stored.rating.answers.unwrap().values(),
+            stored.event.answers.unwrap().values(),
             [4, 4, 4, 1, 4, 4, 4, 4, 4]
         );
     }
@@ -904,8 +962,8 @@ mod tests {
         assert!(!html.contains(r#"id="rate""#));
         let res = app.post_json(&token, &json!({"score": 4})).await;
         assert_error(res, 409, "already_rated").await;
-        let stored = app.store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored.rating.score.get(), 2, "the first rating is kept");
+        let stored = stored_rating(&app, ticket_id).await.unwrap();
+        assert_eq!(stored.event.score.get(), 2, "the first rating is kept");
     }
 
     #[tokio::test]
@@ -923,7 +981,7 @@ mod tests {
             "expired",
         )
         .await;
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_none());
+        assert!(stored_rating(&app, ticket_id).await.is_none());
         // The expiry second itself is still accepted.
         let (token, _) = token_for(&kiosk, &kiosk.key, 2);
         assert_eq!(
@@ -954,7 +1012,7 @@ mod tests {
             )
             .await;
         }
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_none());
+        assert!(stored_rating(&app, ticket_id).await.is_none());
         assert_eq!(app.store.counts().await.unwrap().qr_ratings, 0);
     }
 
@@ -998,17 +1056,17 @@ mod tests {
         ] {
             assert_error(app.post_json(&token, &invalid).await, 422, "invalid").await;
         }
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_none());
+        assert!(stored_rating(&app, ticket_id).await.is_none());
 
         let body = json!({"score": 3, "answers": [4, 3, 2, 1, 4, 3, 2, 1, 4], "comment": "ok"});
         let res = app.post_json(&token, &body).await;
         assert_eq!(res.status(), 201);
         let created: Value = res.json().await.unwrap();
         let rating_id = created["rating_id"].as_str().unwrap();
-        let stored = app.store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored.rating.rating_id.to_string(), rating_id);
+        let stored = stored_rating(&app, ticket_id).await.unwrap();
+        assert_eq!(stored.event.rating_id.to_string(), rating_id);
         assert_eq!(
-            stored.rating.answers.unwrap().values(),
+            stored.event.answers.unwrap().values(),
             [4, 3, 2, 1, 4, 3, 2, 1, 4]
         );
         assert_error(app.post_json(&token, &body).await, 409, "already_rated").await;
@@ -1028,7 +1086,7 @@ mod tests {
         let html = page(res, 415).await;
         assert!(html.contains(r#"class="notice bad-request""#), "{html}");
         assert!(html.contains("application/x-www-form-urlencoded"));
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_none());
+        assert!(stored_rating(&app, ticket_id).await.is_none());
     }
 
     #[tokio::test]
@@ -1070,7 +1128,7 @@ mod tests {
             html.contains(r#"name="score" value="3" checked"#),
             "the face stays chosen"
         );
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_none());
+        assert!(stored_rating(&app, ticket_id).await.is_none());
 
         // 499 characters and a line break the browser sends as CRLF: 500.
         let text = format!("{}\r\n", "a".repeat(499));
@@ -1078,8 +1136,8 @@ mod tests {
             .post_form(&token, &format!("score=3&comment={}", enc(&text)))
             .await;
         assert_eq!(res.status(), 200);
-        let stored = app.store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored.rating.comment.unwrap().as_str().chars().count(), 500);
+        let stored = stored_rating(&app, ticket_id).await.unwrap();
+        assert_eq!(stored.event.comment.unwrap().as_str().chars().count(), 500);
     }
 
     #[tokio::test]
@@ -1108,7 +1166,7 @@ mod tests {
             .await
             .unwrap();
         assert!(page(res, 422).await.contains("Choose one of the faces"));
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_none());
+        assert!(stored_rating(&app, ticket_id).await.is_none());
     }
 
     #[tokio::test]
@@ -1128,7 +1186,7 @@ mod tests {
         assert!(html.contains(r#"<details id="survey" open"#));
         assert!(html.contains(r#"name="u2" value="4" checked"#));
         assert!(html.contains(r#"name="survey" value="skip""#));
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_none());
+        assert!(stored_rating(&app, ticket_id).await.is_none());
 
         let res = app
             .post_form(&token, "lang=en&score=4&u1=3&u2=4&survey=skip")
@@ -1138,8 +1196,8 @@ mod tests {
             html.contains("Thank you for your rating"),
             "in the page's language"
         );
-        let stored = app.store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored.rating.answers, None);
+        let stored = stored_rating(&app, ticket_id).await.unwrap();
+        assert_eq!(stored.event.answers, None);
     }
 
     #[tokio::test]
@@ -1172,23 +1230,26 @@ mod tests {
         );
         assert!(html.contains("&lt;script&gt;"));
         // Stored as given.
-        let stored = app.store.qr_rating(ticket_id).await.unwrap().unwrap();
-        assert_eq!(stored.rating.comment.unwrap().as_str(), evil);
+        let stored = stored_rating(&app, ticket_id).await.unwrap();
+        assert_eq!(stored.event.comment.unwrap().as_str(), evil);
     }
 
     #[tokio::test]
     async fn submissions_past_the_rate_limit_get_429_with_retry_after() {
         let (app, kiosk) = app_with(|s| s.qr_rate_limit_per_min = 3).await;
-        let (token, _) = token(&kiosk);
-        // Page and JSON submissions share the address's bucket; refusals count.
-        assert_eq!(app.post_form(&token, "").await.status(), 422);
+        // Page and JSON submissions with genuine tokens share the address's
+        // bucket; an invalid form counts too.
+        let (first, _) = token(&kiosk);
+        assert_eq!(app.post_form(&first, "").await.status(), 422);
+        assert_eq!(app.post_form(&first, "score=4").await.status(), 200);
+        let (other, _) = token(&kiosk);
         assert_eq!(
-            app.post_json("bad", &json!({"score": 4})).await.status(),
-            401
+            app.post_json(&other, &json!({"score": 4})).await.status(),
+            201
         );
-        assert_eq!(app.post_form(&token, "score=4").await.status(), 200);
 
-        let res = app.post_form(&token, "score=4").await;
+        let (third, _) = token(&kiosk);
+        let res = app.post_form(&third, "score=4").await;
         let retry: u64 = res.headers()["retry-after"]
             .to_str()
             .unwrap()
@@ -1197,14 +1258,61 @@ mod tests {
         assert!((1..=20).contains(&retry), "{retry}");
         let html = page(res, 429).await;
         assert!(html.contains(r#"class="notice rate-limited""#), "{html}");
-        let res = app.post_json(&token, &json!({"score": 4})).await;
+        let res = app.post_json(&third, &json!({"score": 4})).await;
         assert!(res.headers().contains_key("retry-after"));
         assert_error(res, 429, "rate_limited").await;
         // Reading the page is not limited.
         assert_eq!(
-            app.get_page(&format!("/r/{token}"), &[]).await.status(),
-            409
+            app.get_page(&format!("/r/{third}"), &[]).await.status(),
+            200
         );
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_forged_tokens_does_not_drain_the_genuine_citizens_budget() {
+        let (app, kiosk) = app_with(|s| s.qr_rate_limit_per_min = 3).await;
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            let (forged, _) = token_for(&kiosk, "not-the-key", 3600);
+            statuses.push(
+                app.post_json(&forged, &json!({"score": 1}))
+                    .await
+                    .status()
+                    .as_u16(),
+            );
+        }
+        assert_eq!(&statuses[..3], [401, 401, 401]);
+        assert!(statuses[3..].iter().all(|&s| s == 429), "{statuses:?}");
+        // A citizen behind the same address still rates.
+        let (genuine, ticket_id) = token(&kiosk);
+        assert_eq!(app.post_form(&genuine, "score=4").await.status(), 200);
+        assert!(stored_rating(&app, ticket_id).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_disabled_kiosks_links_are_410_and_store_nothing() {
+        let (app, kiosk) = app().await;
+        let (token, ticket_id) = token(&kiosk);
+        let res = app
+            .client
+            .post(format!(
+                "{}/api/v1/kiosks/{}/disable",
+                app.address, kiosk.kiosk_id
+            ))
+            .bearer_auth(&app.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = page(app.get_page(&format!("/r/{token}"), &[]).await, 410).await;
+        assert!(html.contains("tidak berlaku lagi"), "{html}");
+        assert_error(
+            app.post_json(&token, &json!({"score": 4})).await,
+            410,
+            "revoked",
+        )
+        .await;
+        assert!(stored_rating(&app, ticket_id).await.is_none());
     }
 
     #[tokio::test]
@@ -1228,7 +1336,7 @@ mod tests {
         }
         statuses.sort();
         assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
-        assert!(app.store.qr_rating(ticket_id).await.unwrap().is_some());
+        assert!(stored_rating(&app, ticket_id).await.is_some());
         assert_eq!(app.store.counts().await.unwrap().qr_ratings, 1);
     }
 

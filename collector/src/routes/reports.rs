@@ -13,7 +13,7 @@ use shared::fair::FairParams;
 use shared::wire::{AsnReport, AsnReportRow, OfficeReport, OfficeReportRow, PeriodFigures};
 use shared::{Msg, OfficeId};
 
-use crate::auth::{bearer_token, hash_token};
+use crate::auth::viewer_role;
 use crate::reports::{Period, asn_rows, office_row};
 use crate::startup::AppState;
 use crate::store::{Role, StoreError};
@@ -32,21 +32,6 @@ pub struct ReportQuery {
 
 fn store_err(e: StoreError) -> ApiError {
     ApiError::unexpected(e)
-}
-
-async fn role_of(req: &HttpRequest, state: &AppState) -> Result<Role, ApiError> {
-    let Some(token) = bearer_token(req) else {
-        return Err(ApiError::unauthorized(Msg::new(
-            "Laporan memerlukan token HR atau kepala unit (Authorization: Bearer ...)",
-            "Reports need an HR or office-head token (Authorization: Bearer ...)",
-        )));
-    };
-    state
-        .store
-        .token_role(hash_token(token))
-        .await
-        .map_err(store_err)?
-        .ok_or_else(|| ApiError::unauthorized(Msg::new("Token tidak dikenal", "Unknown token")))
 }
 
 fn day(field: &str, v: Option<&str>) -> Result<Date, ApiError> {
@@ -174,7 +159,7 @@ async fn scope(
     state: &AppState,
     q: &ReportQuery,
 ) -> Result<(Period, Vec<OfficeId>), ApiError> {
-    let role = role_of(req, state).await?;
+    let role = viewer_role(req, state).await?;
     let p = period(q)?;
     let ids = offices_in_scope(&role, q.office_id.as_deref(), state).await?;
     Ok((p, ids))

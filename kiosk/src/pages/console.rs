@@ -202,11 +202,14 @@ pub async fn login(
     let Some(counter) = counter_of(&app, &path) else {
         return counter_not_found(&page);
     };
+    if let Err(e) = httpkit::check_same_origin(&req) {
+        return render(&page, &req, &app, &counter, Some(e));
+    }
     let LoginForm { nip, pin } = form.into_inner();
-    match sign_in_flow(&app, counter.clone(), &nip, pin).await {
+    match sign_in_flow(&app, counter.clone(), &nip, &pin).await {
         Ok(token) => {
             let mut res = back_to(&counter);
-            let _ = res.add_cookie(&session_cookie(&token));
+            let _ = res.add_cookie(&session_cookie(&req, &token));
             res
         }
         Err(e) => render(&page, &req, &app, &counter, Some(e)),
@@ -223,6 +226,9 @@ pub async fn logout(
     let Some(counter) = counter_of(&app, &path) else {
         return counter_not_found(&page);
     };
+    if let Err(e) = httpkit::check_same_origin(&req) {
+        return render(&page, &req, &app, &counter, Some(e));
+    }
     if let Some(session) = session_of(&req, &app).filter(|s| s.counter == counter) {
         let r = app
             .store
@@ -259,6 +265,9 @@ async fn act(
     let Some(counter) = counter_of(&app, &path) else {
         return counter_not_found(&page);
     };
+    if let Err(e) = httpkit::check_same_origin(&req) {
+        return render(&page, &req, &app, &counter, Some(e));
+    }
     let Some(session) = session_of(&req, &app).filter(|s| s.counter == counter) else {
         return render(
             &page,

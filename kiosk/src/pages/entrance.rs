@@ -54,6 +54,9 @@ pub async fn take(
 ) -> HttpResponse {
     let page = Page::of(&req);
     let lang = page.lang;
+    if let Err(e) = httpkit::check_same_origin(&req) {
+        return page.refusal(e);
+    }
     let issued = match ServiceCode::parse(&form.service) {
         Ok(service) => {
             let id = new_ticket_id();

@@ -1,10 +1,12 @@
-//! The page shell, language handling, faces and small formatting helpers.
+//! The page shell (httpkit's, shared with the collector: the same security
+//! headers and cookies), language handling, faces and small formatting
+//! helpers.
 
-use actix_web::cookie::{Cookie, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use httpkit::lang::{LANG_COOKIE, page_lang, query_lang};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use httpkit::lang::{page_lang, query_lang};
+use httpkit::{PageResponse, Shell};
+use maud::{Markup, html};
 use shared::{CounterId, Lang};
 
 use crate::routes::AppState;
@@ -16,19 +18,23 @@ pub fn t(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
     lang.pick(id, en)
 }
 
-/// A page being answered: its language and whether to remember it.
+/// A page being answered: its language, whether to remember it, and the
+/// same-origin scripts it runs.
 pub struct Page {
     /// The language to render in.
     pub lang: Lang,
     remember: bool,
+    /// Scripts served by this kiosk (`/static/...`); none by default.
+    pub scripts: &'static [&'static str],
 }
 
 impl Page {
-    /// The page language of a request (`?lang=`, cookie, `Accept-Language`).
+    /// The page language of a request (`?lang=`, then the cookie).
     pub fn of(req: &HttpRequest) -> Page {
         Page {
             lang: page_lang(req),
             remember: query_lang(req).is_some(),
+            scripts: &[],
         }
     }
 
@@ -43,7 +49,7 @@ impl Page {
         self.render_with(status, title, extra_query, None, content)
     }
 
-    /// Like `render`, with extra `<head>` content (refresh, scripts).
+    /// Like `render`, with extra `<head>` content (a refresh).
     pub fn render_with(
         &self,
         status: StatusCode,
@@ -53,41 +59,28 @@ impl Page {
         content: Markup,
     ) -> HttpResponse {
         let lang = self.lang;
-        let markup = html! {
-            (DOCTYPE)
-            html lang=(lang.tag()) {
-                head {
-                    meta charset="utf-8";
-                    meta name="viewport" content="width=device-width, initial-scale=1";
-                    title { (title) }
-                    style { (PreEscaped(CSS)) }
-                    @if let Some(h) = head { (h) }
-                }
-                body {
-                    header.top {
-                        span.brand { (t(lang, "Layanan Publik", "Public Service")) }
-                        nav {
-                            a.lang-id href={ "?lang=id" (extra_query) } lang="id" { "Bahasa Indonesia" }
-                            " · "
-                            a.lang-en href={ "?lang=en" (extra_query) } lang="en" { "English" }
-                        }
-                    }
-                    main { (content) }
-                }
-            }
+        let shell = Shell {
+            brand: Some(t(lang, "Layanan Publik", "Public Service")),
+            scripts: self.scripts,
+            lang_query: extra_query,
+            ..Shell::new(lang, title, CSS)
         };
-        let mut res = HttpResponse::build(status);
-        res.content_type("text/html; charset=utf-8")
-            .insert_header(("Cache-Control", "no-store"));
-        if self.remember {
-            res.cookie(
-                Cookie::build(LANG_COOKIE, lang.tag())
-                    .path("/")
-                    .max_age(CookieDuration::days(365))
-                    .finish(),
-            );
-        }
-        res.body(markup.into_string())
+        PageResponse::new(status, lang, self.remember).body(shell.render(head, content))
+    }
+
+    /// A refusal as a page: the error's status and message.
+    pub fn refusal(&self, e: httpkit::ApiError) -> HttpResponse {
+        let lang = self.lang;
+        let msg = e.msg.get(lang).to_owned();
+        self.render(
+            e.status,
+            t(lang, "Tidak dapat diproses", "Could not be done"),
+            "",
+            html! {
+                (error_box(&msg))
+                p { a.button href="/" { (t(lang, "Kembali", "Back")) } }
+            },
+        )
     }
 }
 

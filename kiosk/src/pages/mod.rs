@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/take").route(web::post().to(entrance::take)))
         .service(web::resource("/ticket/{ticket_id}").route(web::get().to(entrance::ticket)))
         .service(web::resource("/tablet/{counter}").route(web::get().to(tablet::page)))
+        .service(web::resource("/static/tablet.js").route(web::get().to(tablet::script)))
         .service(web::resource("/counter/{counter}").route(web::get().to(console::page)))
         .service(web::resource("/counter/{counter}/login").route(web::post().to(console::login)))
         .service(web::resource("/counter/{counter}/logout").route(web::post().to(console::logout)))

@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var root = document.getElementById("tablet");
   var counter = root.getAttribute("data-counter");
   var IDLE_MS = 20000, THANKS_MS = 6000, POLL_MS = 2000;
-  var screens = ["screen-rate", "screen-survey", "screen-thanks"];
+  var screens = ["screen-rate", "screen-survey", "screen-thanks", "screen-notice"];
   var label = document.getElementById("ticket-label");
   var labelNumber = document.getElementById("ticket-number-label");
   var progress = document.getElementById("survey-progress");
@@ -26,7 +26,11 @@ document.addEventListener("DOMContentLoaded", function () {
   function poll() {
     if (st.score !== null) { return; }
     fetch("/api/counters/" + encodeURIComponent(counter) + "/current", { cache: "no-store" })
-      .then(function (r) { return r.status === 200 ? r.json() : null; })
+      .then(function (r) {
+        // Unpaired or revoked: the page itself says what the operator must do.
+        if (r.status === 401 || r.status === 403) { unpaired(); return null; }
+        return r.status === 200 ? r.json() : null;
+      })
       .then(function (t) {
         if (st.score !== null) { return; }
         if (t && t.ticket_id !== st.handled) {
@@ -70,12 +74,29 @@ document.addEventListener("DOMContentLoaded", function () {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body)
     }).then(function (r) {
-      if (r.status === 201 || r.status === 409) {
-        thanks();
-      } else {
-        return r.json().then(function (e) { failed(e.message); });
-      }
+      if (r.status === 401 || r.status === 403) { unpaired(); return null; }
+      return r.json().then(function (e) {
+        if (r.status === 201 || (r.status === 409 && e.error === "already_rated")) {
+          thanks();
+        } else if (r.status === 409) {
+          // Closed for this ticket (next call, 10 minutes) or nobody at the counter.
+          notice(e.message);
+        } else {
+          failed(e.message);
+        }
+      });
     }).catch(function () { failed(errorBox.getAttribute("data-offline")); });
+  }
+
+  function unpaired() {
+    window.location.replace(window.location.pathname);
+  }
+
+  function notice(message) {
+    var handled = st.ticket ? st.ticket.ticket_id : st.handled;
+    document.getElementById("notice-text").textContent = message;
+    show("screen-notice");
+    setTimeout(function () { reset(handled); }, THANKS_MS);
   }
 
   function failed(message) {

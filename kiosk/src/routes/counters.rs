@@ -1,48 +1,45 @@
 //! Counters: ASN sign in and out, call the next ticket; the tablet asks
 //! which completed ticket awaits a rating.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use httpkit::{ApiError, JsonBody};
+use shared::secret::Pin;
 use shared::wire::{SessionCreated, SignIn};
-use shared::{CounterId, Msg, Nip};
+use shared::{CounterId, Nip};
 
 use super::{AppState, counter_in_path};
 use crate::auth::{
-    CounterSession, new_token, session_cookie, session_cookie_removal, token_hash, verify_pin,
+    CounterSession, TabletAuth, new_token, session_cookie, session_cookie_removal, token_hash,
+    verify_pin,
 };
 use crate::error::KioskError;
 use crate::state::check_can_sign_in;
 
-fn valid_pin(pin: &str) -> bool {
-    (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// Signs an ASN in at a counter: validates, checks the PIN off the async
-/// threads, records the outcome (and lockout count) through the writer.
-/// Gives the new session token. Used by the API and the console page.
+/// threads (at most a few at a time, through the PIN gate), records the
+/// outcome (and lockout count) through the writer. Gives the new session
+/// token. Used by the API and the console page.
 pub async fn sign_in_flow(
     app: &AppState,
     counter: CounterId,
     nip: &str,
-    pin: String,
+    pin: &str,
 ) -> Result<String, ApiError> {
     let nip = Nip::parse(nip).map_err(|e| ApiError::invalid(e.msg()))?;
-    if !valid_pin(&pin) {
-        return Err(ApiError::invalid(Msg::new(
-            "PIN terdiri dari 4 sampai 8 angka",
-            "A PIN is 4 to 8 digits",
-        )));
-    }
+    let pin = Pin::parse(pin).map_err(|e| ApiError::invalid(e.msg()))?;
     let now = app.store.clock().now();
     let hash = app.store.read(|s| {
         s.config.counter(&counter)?;
         check_can_sign_in(s, &nip, now)
     })?;
-    // Argon2 is deliberately slow: verify on the blocking pool, then record
-    // the outcome (and the lockout count) through the writer.
+    // Argon2 is deliberately slow and takes megabytes: verify on the
+    // blocking pool, a bounded number at a time, then record the outcome
+    // (and the lockout count) through the writer.
+    let pass = app.pin_gate.enter().await?;
     let pin_ok = web::block(move || verify_pin(&pin, &hash))
         .await
         .map_err(ApiError::unexpected)?;
+    drop(pass);
     let token = new_token()?;
     let hashed = token_hash(&token);
     app.store
@@ -53,15 +50,16 @@ pub async fn sign_in_flow(
 
 /// `POST /api/counters/{counter}/session`: sign in with NIP and PIN.
 pub async fn sign_in(
+    req: HttpRequest,
     app: web::Data<AppState>,
     path: web::Path<String>,
     body: JsonBody<SignIn>,
 ) -> Result<HttpResponse, ApiError> {
     let counter = counter_in_path(&path)?;
     let SignIn { nip, pin } = body.0;
-    let token = sign_in_flow(&app, counter, &nip, pin).await?;
+    let token = sign_in_flow(&app, counter, &nip, &pin).await?;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&token))
+        .cookie(session_cookie(&req, &token))
         .json(SessionCreated { session: token }))
 }
 
@@ -107,13 +105,18 @@ pub async fn next(
     })
 }
 
-/// `GET /api/counters/{counter}/current`: the completed ticket awaiting a
-/// rating on this counter's tablet; 204 when none.
+/// `GET /api/counters/{counter}/current` (a tablet of the counter): the
+/// completed ticket awaiting a rating on this counter's tablet; 204 when
+/// none.
 pub async fn current(
+    TabletAuth(tablet): TabletAuth,
     app: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let counter = counter_in_path(&path)?;
+    if counter != tablet.counter {
+        return Err(KioskError::WrongTablet.into());
+    }
     let now = app.store.clock().now();
     let ticket = app.store.read(|s| {
         s.config.counter(&counter)?;

@@ -111,30 +111,41 @@ pub async fn snapshot(
 
 /// `GET /api/dashboard/events`: server-sent events, the dashboard snapshot
 /// on every committed change (and every 15 s, so waiting times move and
-/// proxies keep the stream open).
-pub async fn events(app: web::Data<AppState>, _: DashboardAccess) -> HttpResponse {
+/// proxies keep the stream open). At most a bounded number of streams are
+/// open at once (429 beyond), each holding its place until it closes.
+pub async fn events(
+    app: web::Data<AppState>,
+    _: DashboardAccess,
+) -> Result<HttpResponse, ApiError> {
+    let pass = app.streams.try_enter()?;
     let rx = app.store.subscribe();
     let app = app.into_inner();
-    let stream = futures_util::stream::unfold((rx, app, true), |(mut rx, app, first)| async move {
-        if !first {
-            let changed =
-                tokio::time::timeout(std::time::Duration::from_secs(15), rx.changed()).await;
-            if let Ok(Err(_)) = changed {
-                return None; // The store is gone: the server is stopping.
+    let stream = futures_util::stream::unfold(
+        (rx, app, true, pass),
+        |(mut rx, app, first, pass)| async move {
+            if !first {
+                let changed =
+                    tokio::time::timeout(std::time::Duration::from_secs(15), rx.changed()).await;
+                if let Ok(Err(_)) = changed {
+                    return None; // The store is gone: the server is stopping.
+                }
             }
-        }
-        let now = app.store.clock().now();
-        let mut d = app.store.read(|s| build(s, now));
-        d.outbox = Some(outbox_status(&app.store, &app.link));
-        let json = serde_json::to_string(&d).unwrap_or_else(|_| "{}".into());
-        let frame = actix_web::web::Bytes::from(format!("event: snapshot\ndata: {json}\n\n"));
-        Some((Ok::<_, std::convert::Infallible>(frame), (rx, app, false)))
-    });
-    HttpResponse::Ok()
+            let now = app.store.clock().now();
+            let mut d = app.store.read(|s| build(s, now));
+            d.outbox = Some(outbox_status(&app.store, &app.link));
+            let json = serde_json::to_string(&d).unwrap_or_else(|_| "{}".into());
+            let frame = actix_web::web::Bytes::from(format!("event: snapshot\ndata: {json}\n\n"));
+            Some((
+                Ok::<_, std::convert::Infallible>(frame),
+                (rx, app, false, pass),
+            ))
+        },
+    );
+    Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(stream)
+        .streaming(stream))
 }
 
 /// `GET /api/outbox`.

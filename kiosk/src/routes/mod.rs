@@ -2,15 +2,16 @@
 
 pub mod counters;
 pub mod dashboard;
-mod ratings;
+pub mod ratings;
 mod system;
+mod tablets;
 mod tickets;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use actix_web::web;
-use httpkit::ApiError;
+use httpkit::{ApiError, Gate};
 use shared::{CounterId, KioskId, Msg, TicketId};
 
 use crate::store::Store;
@@ -23,8 +24,15 @@ pub struct AppState {
     pub kiosk_id: KioskId,
     /// This kiosk's secret, for QR tokens.
     pub kiosk_key: String,
-    /// Dashboard token, when required.
-    pub dashboard_token: Option<String>,
+    /// SHA-256 of the dashboard token, when one is required.
+    pub dashboard_token_hash: Option<[u8; 32]>,
+    /// SHA-256 of the operator's token (pairs tablets).
+    pub operator_token_hash: [u8; 32],
+    /// Bounds concurrent argon2 PIN checks: a burst of sign-ins waits or is
+    /// refused instead of exhausting memory.
+    pub pin_gate: Gate,
+    /// Bounds open event streams (dashboards, display boards).
+    pub streams: Gate,
     /// Tickets issued since start.
     pub tickets_issued: AtomicU64,
     /// Ratings taken since start.
@@ -59,6 +67,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/api/counters/{counter}/current")
                 .route(web::get().to(counters::current)),
+        )
+        .service(
+            web::resource("/api/counters/{counter}/tablets")
+                .route(web::post().to(tablets::pair))
+                .route(web::delete().to(tablets::revoke)),
         )
         .service(web::resource("/api/ratings").route(web::post().to(ratings::create)))
         .service(web::resource("/api/dashboard").route(web::get().to(dashboard::snapshot)))

@@ -1,4 +1,4 @@
-//! Ratings from the counter tablet.
+//! Ratings from a paired counter tablet.
 
 use std::sync::atomic::Ordering;
 
@@ -8,6 +8,7 @@ use shared::wire::{NewRating, RatingCreated};
 use shared::{Comment, CounterId, RatingId, Score, SkmAnswers, TicketId};
 
 use super::{AppState, invalid_id};
+use crate::auth::TabletAuth;
 use crate::state::RatingInput;
 
 /// Parses a rating body into domain values (422 on any bad value).
@@ -41,16 +42,26 @@ pub fn parse_rating(body: NewRating) -> Result<RatingInput, ApiError> {
     })
 }
 
-/// `POST /api/ratings`: one rating per completed ticket, or a rating for the
-/// counter between tickets.
+/// `POST /api/ratings` (a tablet of the counter): the ticket awaiting a
+/// rating there, or a rating for the counter between tickets.
 pub async fn create(
+    TabletAuth(tablet): TabletAuth,
     app: web::Data<AppState>,
     body: JsonBody<NewRating>,
 ) -> Result<HttpResponse, ApiError> {
     let input = parse_rating(body.0)?;
     let id = RatingId(uuid::Uuid::now_v7());
-    let rating = app.store.exec(move |tx| tx.rate(input, id)).await?;
+    let rating = app
+        .store
+        .exec(move |tx| tx.rate(input, id, &tablet.counter))
+        .await?;
     app.ratings_taken.fetch_add(1, Ordering::Relaxed);
+    if rating.flagged {
+        tracing::warn!(
+            counter = ?rating.counter,
+            "a burst of ratings without a ticket: this one is flagged"
+        );
+    }
     Ok(HttpResponse::Created().json(RatingCreated {
         rating_id: rating.rating_id,
     }))

@@ -1,16 +1,27 @@
 //! The actix-web glue both servers share, so that kiosk and collector answer
-//! errors, read bodies and count requests the same way.
+//! errors, read bodies, render page shells, set cookies, count requests and
+//! guard their doors the same way.
 //!
 //! Architecture invariant: no domain logic and no storage here; kiosk and
 //! collector still never depend on each other. `shared` stays free of actix.
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod body;
+pub mod client;
+pub mod cookie;
 pub mod error;
+pub mod gate;
 pub mod lang;
 pub mod metrics;
+pub mod origin;
+pub mod page;
 
+pub use auth::{NoRandomness, bearer_token, new_secret};
 pub use body::{BodyLimit, JsonBody, read_body};
 pub use error::ApiError;
+pub use gate::Gate;
 pub use lang::{lang_of, localize_errors};
 pub use metrics::{HttpMetrics, log_and_count};
+pub use origin::check_same_origin;
+pub use page::{PageResponse, Shell};

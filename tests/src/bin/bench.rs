@@ -38,10 +38,11 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Span, Timestamp};
 use redb::TableDefinition;
 use reqwest::StatusCode;
+use serde_json::value::RawValue;
 use shared::sign::{HEADER_KIOSK_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, sign_request};
-use shared::wire::{BatchAck, Channel, Event, KioskCreated, OutboxStatus, RatingEvent};
+use shared::wire::{Batch, BatchAck, Channel, Event, KioskCreated, OutboxStatus, RatingEvent};
 use shared::{
-    Comment, CounterId, KioskId, Nip, OfficeId, OfficeTz, RatingId, Score, ServiceCode,
+    Comment, CounterId, InstanceId, KioskId, Nip, OfficeId, OfficeTz, RatingId, Score, ServiceCode,
     ServicePrefix, SkmAnswers, TicketId, TicketNumber,
 };
 use tempfile::TempDir;
@@ -341,6 +342,7 @@ fn office_events(office: &DemoOffice, n: usize, seed: u64) -> anyhow::Result<Vec
                         answers,
                         comment: if with_comment { comment.clone() } else { None },
                         submitted_at: at,
+                        flagged: false,
                     }),
                 ));
             }
@@ -363,24 +365,25 @@ fn split(total: usize, parts: usize) -> Vec<usize> {
         .collect()
 }
 
-/// A batch body as the forwarder builds it: the stored JSON, concatenated.
-fn batch_body(first_seq: u64, events: &[Vec<u8>]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(events.iter().map(|e| e.len() + 1).sum::<usize>() + 40);
-    body.extend_from_slice(format!("{{\"first_seq\":{first_seq},\"events\":[").as_bytes());
-    for (i, e) in events.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(e);
-    }
-    body.extend_from_slice(b"]}");
-    body
+/// A batch body as the forwarder builds it: the stored JSON of each event,
+/// in the one wire type.
+fn batch_body(first_seq: u64, instance: InstanceId, events: &[Vec<u8>]) -> anyhow::Result<Vec<u8>> {
+    let events = events
+        .iter()
+        .map(|e| Ok(RawValue::from_string(String::from_utf8(e.clone())?)?))
+        .collect::<anyhow::Result<Vec<Box<RawValue>>>>()?;
+    Ok(serde_json::to_vec(&Batch {
+        first_seq,
+        instance: Some(instance),
+        events,
+    })?)
 }
 
 // ----------------------------------------------------------------- baseline
 
-/// The collector's event table, as `collector::ingest` defines it.
-const RAW_EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("events");
+/// The collector's event table, as `collector::ingest` defines it: (kiosk,
+/// kiosk database, sequence) -> the event's JSON.
+const RAW_EVENTS: TableDefinition<(u128, u128, u64), &[u8]> = TableDefinition::new("events");
 
 /// Raw redb: a fresh file, the same event JSON keyed by (kiosk, sequence),
 /// one transaction per 1,000 events, each committed with the default
@@ -403,7 +406,7 @@ fn raw_redb(dir: &Path, kiosks: &[(u128, &[Vec<u8>])]) -> anyhow::Result<Duratio
             {
                 let mut t = w.open_table(RAW_EVENTS)?;
                 for (i, e) in chunk.iter().enumerate() {
-                    t.insert((*kiosk, (from + i + 1) as u64), e.as_slice())?;
+                    t.insert((*kiosk, *kiosk, (from + i + 1) as u64), e.as_slice())?;
                 }
             }
             w.commit()?;
@@ -607,19 +610,20 @@ async fn collector_http(dir: &Path, workload: &[KioskLoad]) -> anyhow::Result<Du
     let offices: Vec<&str> = workload.iter().map(|w| w.office).collect();
     let kiosks = collector.provision(&offices).await?;
     let url = format!("{}/api/v1/batches", collector.base);
-    // Bodies are built before the clock starts: a kiosk stores its events as
-    // JSON and only concatenates them (see `kiosk::forward`).
+    // Bodies are built before the clock starts: a kiosk sends the JSON it
+    // stored without re-encoding it (see `kiosk::forward`).
     let mut jobs = Vec::new();
     for (created, load) in kiosks.iter().zip(workload) {
+        let instance = InstanceId(Uuid::now_v7());
         let batches: Vec<(u64, usize, Vec<u8>)> = load
             .events
             .chunks(BATCH)
             .enumerate()
             .map(|(i, c)| {
                 let first = (i * BATCH + 1) as u64;
-                (first, c.len(), batch_body(first, c))
+                Ok((first, c.len(), batch_body(first, instance, c)?))
             })
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         jobs.push((created.clone(), batches));
     }
     let started = Instant::now();
@@ -660,8 +664,10 @@ async fn collector_writer(dir: &Path, workload: &[KioskLoad]) -> anyhow::Result<
             batches.push(collector::ingest::BatchJob {
                 kiosk: created.kiosk_id,
                 office: office.clone(),
+                instance: Some(InstanceId(Uuid::now_v7())),
                 first_seq: (i * BATCH + 1) as u64,
                 events: parsed,
+                received_at: Timestamp::now(),
             });
         }
         jobs.push(batches);
@@ -858,7 +864,7 @@ async fn record_visits(store: &kiosk::store::Store, n: usize) -> anyhow::Result<
                         answers: ((done + i) % 3 == 0).then_some(answers),
                         comment: None,
                     };
-                    tx.rate(input, RatingId(Uuid::now_v7()))?;
+                    tx.rate(input, RatingId(Uuid::now_v7()), &session.counter)?;
                 }
                 Ok(())
             })

@@ -1,6 +1,7 @@
 //! `demo`: the whole system on one machine with demo data. Starts a collector
 //! and one kiosk per demo office (five offices in WIB, WITA and WIT), all on
-//! embedded redb under `--data`, provisions them through the admin API, and
+//! embedded redb under `--data`, provisions them through the admin API, pairs
+//! every counter's tablet (fresh one-time pairing links on every start), and
 //! prints every URL, token and PIN. Rerunnable: a second run reuses the data,
 //! kiosk keys and tokens kept in `DATA/demo.json`.
 
@@ -12,7 +13,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 use e2e::demo_data;
 use serde::{Deserialize, Serialize};
-use shared::wire::{KioskCreated, RosterImport, TokenCreated};
+use shared::wire::{KioskCreated, RosterImport, TabletPaired, TokenCreated};
 
 #[derive(Parser)]
 #[command(about = "Run the collector and five demo office kiosks with demo data")]
@@ -38,6 +39,9 @@ struct DemoState {
     hr_token: Option<String>,
     head_tokens: BTreeMap<String, String>,
     kiosks: BTreeMap<String, KioskCreated>,
+    /// Each kiosk's operator token (pairs tablets).
+    #[serde(default)]
+    operator_tokens: BTreeMap<String, String>,
 }
 
 fn random_hex() -> anyhow::Result<String> {
@@ -118,6 +122,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 .kiosks
                 .insert(o.id.to_owned(), ok_json(res, "creating a kiosk").await?);
         }
+        if !state.operator_tokens.contains_key(o.id) {
+            state.operator_tokens.insert(o.id.to_owned(), random_hex()?);
+        }
         if !state.head_tokens.contains_key(o.id) {
             let res = admin(reqwest::Method::POST, "/api/v1/tokens")
                 .json(&serde_json::json!({"role": "head", "office_id": o.id}))
@@ -174,30 +181,39 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ks.listen = format!("{bind_host}:{port}");
         let kiosk_url = format!("http://{url_host}:{port}");
         ks.public_url = Some(kiosk_url.clone());
+        let operator = state.operator_tokens[o.id].clone();
+        ks.operator_token = Some(operator.clone());
         let app = kiosk::Application::build(ks)
             .await
             .with_context(|| format!("starting the kiosk of {} on port {port}", o.id))?;
         servers.push(tokio::spawn(app.run_until_stopped()));
+        let local_kiosk = format!("http://127.0.0.1:{port}");
         writeln!(out, "\n{} ({}, {})", o.spec.name, o.id, o.spec.tz)?;
         writeln!(out, "  entrance       {kiosk_url}/")?;
         writeln!(out, "  dashboard      {kiosk_url}/dashboard")?;
         for c in &o.spec.counters {
+            let pair = pair_tablet(&http, &local_kiosk, &operator, &c.id).await?;
             writeln!(
                 out,
-                "  {:<14} console {kiosk_url}/counter/{}   tablet {kiosk_url}/tablet/{}   (serves {})",
+                "  {:<14} console {kiosk_url}/counter/{}   (serves {})",
                 c.name,
-                c.id,
                 c.id,
                 c.services.join(", ")
             )?;
+            writeln!(
+                out,
+                "  {:<14} tablet  {kiosk_url}{}   (pairing link: open once on the tablet within 15 min)",
+                "", pair.pair_url
+            )?;
         }
+        writeln!(out, "  operator token {operator}")?;
         writeln!(out, "  head token     {}", state.head_tokens[o.id])?;
         for (nip, name, pin) in &o.staff {
             writeln!(out, "  ASN            {name:<18} NIP {nip}  PIN {pin}")?;
         }
     }
     if first_run {
-        seed_visits(&http, args.port).await?;
+        seed_visits(&http, args.port, &state.operator_tokens).await?;
         writeln!(
             out,
             "\nSeeded a few rated visits at every office (first run only)."
@@ -219,11 +235,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
 /// dashboards and reports have something to show: citizens take numbers, the
 /// first ASN serves them at the first counter, most rate, some with the
 /// survey; two stay waiting in the queue.
-async fn seed_visits(http: &reqwest::Client, port: u16) -> anyhow::Result<()> {
+async fn seed_visits(
+    http: &reqwest::Client,
+    port: u16,
+    operator_tokens: &BTreeMap<String, String>,
+) -> anyhow::Result<()> {
     let scores = [4, 3, 4, 2, 4, 3, 4];
     for (i, o) in demo_data::offices().iter().enumerate() {
         let k = format!("http://127.0.0.1:{}", port + 1 + i as u16);
         let counter = &o.spec.counters[0];
+        let tablet = pair_tablet(http, &k, &operator_tokens[o.id], &counter.id)
+            .await?
+            .tablet_token;
         let service = &counter.services[0];
         let (nip, _, pin) = o.staff[0];
         let res = http
@@ -261,6 +284,7 @@ async fn seed_visits(http: &reqwest::Client, port: u16) -> anyhow::Result<()> {
             }
             let res = http
                 .post(format!("{k}/api/ratings"))
+                .bearer_auth(&tablet)
                 .json(&body)
                 .send()
                 .await?;
@@ -280,6 +304,21 @@ async fn seed_visits(http: &reqwest::Client, port: u16) -> anyhow::Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// Pairs a tablet for `counter` at the kiosk `kiosk` with its operator token.
+async fn pair_tablet(
+    http: &reqwest::Client,
+    kiosk: &str,
+    operator: &str,
+    counter: &str,
+) -> anyhow::Result<TabletPaired> {
+    let res = http
+        .post(format!("{kiosk}/api/counters/{counter}/tablets"))
+        .bearer_auth(operator)
+        .send()
+        .await?;
+    ok_json(res, "pairing a tablet").await
 }
 
 fn main() -> ExitCode {

@@ -33,17 +33,25 @@ async fn bad_ticket_and_rating_bodies_get_the_api_status_and_change_nothing() {
     let session = k.sign_in("L1", ASN1).await;
     let called = k.call_next("L1", &session).await;
     k.complete(&called, &session).await;
+    let tablet = k.tablet("L1").await;
+    let other_tablet = k.tablet("L2").await;
     let before = next_seq(k).await;
     let before_dash = serde_json::to_value(k.dashboard().await.today).unwrap();
 
+    // Every request as L1's paired tablet (the ticket routes ignore it).
     let raw = |path: &str, ctype: Option<&str>, body: String| {
-        let mut r = k.req(Method::POST, path).body(body);
+        let mut r = k.req(Method::POST, path).bearer_auth(&tablet).body(body);
         if let Some(c) = ctype {
             r = r.header("Content-Type", c);
         }
         r.send()
     };
-    let post = |path: &'static str, body: Value| k.req(Method::POST, path).json(&body).send();
+    let post = |path: &'static str, body: Value| {
+        k.req(Method::POST, path)
+            .bearer_auth(&tablet)
+            .json(&body)
+            .send()
+    };
 
     // Tickets.
     refused(
@@ -111,8 +119,33 @@ async fn bad_ticket_and_rating_bodies_get_the_api_status_and_change_nothing() {
     )
     .await;
 
-    // Ratings.
+    // Ratings: only from a paired tablet, of this counter.
     let t = ticket.ticket_id.to_string();
+    let rating = j!({"ticket_id": t, "score": 4});
+    let as_bearer = |token: Option<&str>| {
+        let r = k.req(Method::POST, "/api/ratings").json(&rating);
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+        .send()
+    };
+    refused(as_bearer(None).await.unwrap(), StatusCode::UNAUTHORIZED).await;
+    refused(
+        as_bearer(Some("forged-tablet-token")).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    refused(
+        as_bearer(Some(&session)).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    refused(
+        as_bearer(Some(&other_tablet)).await.unwrap(),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     for score in [0, 5, -1] {
         refused(
             post("/api/ratings", j!({"ticket_id": t, "score": score}))
@@ -198,7 +231,7 @@ async fn bad_ticket_and_rating_bodies_get_the_api_status_and_change_nothing() {
         post("/api/ratings", j!({"counter": "L9", "score": 4}))
             .await
             .unwrap(),
-        StatusCode::NOT_FOUND,
+        StatusCode::FORBIDDEN,
     )
     .await;
     refused(
@@ -208,7 +241,7 @@ async fn bad_ticket_and_rating_bodies_get_the_api_status_and_change_nothing() {
         )
         .await
         .unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::FORBIDDEN,
     )
     .await;
     refused(
@@ -237,7 +270,9 @@ async fn bad_ticket_and_rating_bodies_get_the_api_status_and_change_nothing() {
     );
     // The ticket is still rateable after all that.
     assert_eq!(
-        k.rate(&j!({"ticket_id": t, "score": 4})).await.status(),
+        k.rate(&tablet, &j!({"ticket_id": t, "score": 4}))
+            .await
+            .status(),
         StatusCode::CREATED
     );
 }
@@ -326,7 +361,26 @@ async fn bad_sign_ins_and_counter_calls_get_the_api_status_and_change_nothing() 
     )
     .await;
     refused(
-        k.req(Method::GET, "/api/counters/L9/current")
+        k.req(Method::GET, "/api/counters/L1/current")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let tablet = k.tablet("L1").await;
+    refused(
+        k.req(Method::GET, "/api/counters/L2/current")
+            .bearer_auth(&tablet)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    refused(
+        k.req(Method::GET, "/api/counters/L%209/current")
+            .bearer_auth(&tablet)
             .send()
             .await
             .unwrap(),
@@ -411,8 +465,10 @@ async fn bad_sign_ins_and_counter_calls_get_the_api_status_and_change_nothing() 
 async fn error_messages_follow_accept_language() {
     let o = office().await;
     let k = &o.kiosk;
+    let tablet = k.tablet("L1").await;
     let ask = |lang: &'static str| {
         k.req(Method::POST, "/api/ratings")
+            .bearer_auth(&tablet)
             .header("Accept-Language", lang)
             .json(&j!({"counter": "L1", "score": 9}))
             .send()

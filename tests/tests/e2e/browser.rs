@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::network::EventRequestWillBeSent;
-use chromiumoxide::cdp::browser_protocol::page::{CaptureScreenshotFormat, Viewport};
+use chromiumoxide::cdp::browser_protocol::page::{
+    CaptureScreenshotFormat, SetBypassCspParams, Viewport,
+};
 use chromiumoxide::cdp::js_protocol::runtime::EventExceptionThrown;
 use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
@@ -646,6 +648,13 @@ async fn the_harness_notices_a_request_to_another_server_and_a_script_error() {
         .new_page(&format!("{}/", o.kiosk.base), TABLET.0, TABLET.1)
         .await;
     tab.assert_loaded_only_from_own_origin().await;
+    // Our pages' Content-Security-Policy would block the request before it
+    // is sent; lift it to see that the harness records what does go out.
+    tab.page
+        .execute(SetBypassCspParams::new(true))
+        .await
+        .expect("bypass CSP");
+    tab.goto(&format!("{}/", o.kiosk.base)).await;
     // 127.0.0.2 is another origin that answers at once (refused); the request
     // is recorded when it is sent.
     tab.eval("fetch('http://127.0.0.2:9/font.woff2').catch(() => null).then(() => true)")

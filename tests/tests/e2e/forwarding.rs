@@ -34,7 +34,8 @@ async fn visit(
         if let Some(a) = answers {
             body["answers"] = j!(a);
         }
-        assert_eq!(k.rate(&body).await.status(), StatusCode::CREATED);
+        let tablet = k.tablet(counter).await;
+        assert_eq!(k.rate(&tablet, &body).await.status(), StatusCode::CREATED);
     }
     (ticket, done)
 }
@@ -94,7 +95,9 @@ async fn visits_near_local_midnight_are_reported_under_the_right_nip_and_office_
     for (creds, off) in [(w1, off_before), (w2, off_after), (s1, off_jkt)] {
         let dir = temp_dir();
         let mut s = fast(kiosk_settings(&c.base, &creds, dir.path()));
+        // Simulated time of day: keep it rather than follow the collector.
         s.clock_offset_s = off;
+        s.clock_correction = false;
         kiosks.push((spawn_kiosk(s, creds).await, dir));
     }
     visit(
@@ -177,6 +180,7 @@ async fn every_event_recorded_while_the_collector_is_down_is_applied_exactly_onc
     )
     .await;
     let session = k.sign_in("L1", ASN1).await;
+    let tablet = k.tablet("L1").await;
     drained(&k).await;
 
     c.kill9().await;
@@ -187,7 +191,7 @@ async fn every_event_recorded_while_the_collector_is_down_is_applied_exactly_onc
         assert_eq!(called.ticket_id, t.ticket_id);
         k.complete(&called, &session).await;
         assert_eq!(
-            k.rate(&j!({"ticket_id": t.ticket_id, "score": 1 + i % 4}))
+            k.rate(&tablet, &j!({"ticket_id": t.ticket_id, "score": 1 + i % 4}))
                 .await
                 .status(),
             StatusCode::CREATED
@@ -341,8 +345,9 @@ async fn a_qr_rating_that_arrives_before_its_ticket_waits_and_is_then_attributed
     );
 
     // The tablet rates the same ticket later: the earlier (QR) rating counts.
+    let tablet = k.tablet("L1").await;
     assert_eq!(
-        k.rate(&j!({"ticket_id": ticket.ticket_id, "score": 1}))
+        k.rate(&tablet, &j!({"ticket_id": ticket.ticket_id, "score": 1}))
             .await
             .status(),
         StatusCode::CREATED
@@ -396,7 +401,12 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
         .into_iter()
         .map(|(_, raw)| String::from_utf8(raw).unwrap())
         .collect();
-    let replay = format!("{{\"first_seq\":1,\"events\":[{}]}}", events.join(","));
+    // The kiosk database's identity: marks are kept per database.
+    let instance = outbox(&k).await.instance_id.unwrap();
+    let replay = format!(
+        "{{\"first_seq\":1,\"instance\":\"{instance}\",\"events\":[{}]}}",
+        events.join(",")
+    );
     // Forged: signed with another key.
     let res = signed(&creds, "not-the-key", &c.base, &replay)
         .send()
@@ -406,7 +416,7 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
     assert!(json::<ErrorBody>(res).await.server_time.is_some());
     // A batch with one event that does not parse is refused whole.
     let bad = format!(
-        "{{\"first_seq\":{},\"events\":[{},{{\"type\":\"rating\",\"rating_id\":\"{}\",\"counter\":\"L1\",\"channel\":\"tablet\",\"score\":5,\"submitted_at\":\"2026-11-22T01:00:00Z\"}}]}}",
+        "{{\"first_seq\":{},\"instance\":\"{instance}\",\"events\":[{},{{\"type\":\"rating\",\"rating_id\":\"{}\",\"counter\":\"L1\",\"channel\":\"tablet\",\"score\":5,\"submitted_at\":\"2026-11-22T01:00:00Z\"}}]}}",
         mark + 1,
         events[0],
         uuid::Uuid::now_v7()
@@ -420,7 +430,11 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
         StatusCode::BAD_REQUEST
     );
     // A gap is refused with the mark.
-    let gap = format!("{{\"first_seq\":{},\"events\":[{}]}}", mark + 5, events[0]);
+    let gap = format!(
+        "{{\"first_seq\":{},\"instance\":\"{instance}\",\"events\":[{}]}}",
+        mark + 5,
+        events[0]
+    );
     let res = signed(&creds, &creds.key, &c.base, &gap)
         .send()
         .await

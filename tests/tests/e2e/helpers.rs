@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::wire::{
     Completed, Dashboard, KioskCreated, NewTicket, OfficeSpec, RosterImport, RosterRow,
-    SessionCreated, SignIn, TicketView,
+    SessionCreated, SignIn, TabletPaired, TicketView,
 };
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -206,6 +206,9 @@ pub struct TestKiosk {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// The operator token of every test kiosk (pairs tablets).
+pub const OPERATOR_TOKEN: &str = "test-operator-token-0123456789";
+
 /// Kiosk settings for tests: port 0 and a fast configuration refresh.
 pub fn kiosk_settings(collector_base: &str, creds: &KioskCreated, data: &Path) -> kiosk::Settings {
     let mut s = kiosk::Settings::new(
@@ -216,6 +219,7 @@ pub fn kiosk_settings(collector_base: &str, creds: &KioskCreated, data: &Path) -
     );
     s.listen = "127.0.0.1:0".into();
     s.startup_fetch_timeout = Duration::from_secs(5);
+    s.operator_token = Some(OPERATOR_TOKEN.into());
     s
 }
 
@@ -342,9 +346,28 @@ pub trait KioskApi {
         json(res).await
     }
 
-    /// `POST /api/ratings` with any JSON body.
-    async fn rate<B: Serialize + Sync>(&self, body: &B) -> Response {
+    /// `POST /api/counters/{c}/tablets` with the operator token, expecting
+    /// 201: the pairing.
+    async fn pair_tablet(&self, counter: &str) -> TabletPaired {
+        let res = self
+            .req(Method::POST, &format!("/api/counters/{counter}/tablets"))
+            .bearer_auth(OPERATOR_TOKEN)
+            .send()
+            .await
+            .expect("pair tablet");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        json(res).await
+    }
+
+    /// A paired tablet's token for `counter`.
+    async fn tablet(&self, counter: &str) -> String {
+        self.pair_tablet(counter).await.tablet_token
+    }
+
+    /// `POST /api/ratings` as the tablet `tablet`, with any JSON body.
+    async fn rate<B: Serialize + Sync>(&self, tablet: &str, body: &B) -> Response {
         self.req(Method::POST, "/api/ratings")
+            .bearer_auth(tablet)
             .json(body)
             .send()
             .await
@@ -403,6 +426,7 @@ impl KioskProcess {
             .args(["--data", &data.display().to_string()])
             .args(["--listen", "127.0.0.1:0", "--collector", collector_base])
             .args(["--kiosk-id", &creds.kiosk_id.to_string()])
+            .args(["--operator-token", OPERATOR_TOKEN])
             .args(extra)
             .env("KIOSK_KEY", &creds.key)
             .env("RUST_LOG", "warn")

@@ -167,10 +167,17 @@ async fn a_citizen_rates_on_the_tablet_with_a_face_and_the_full_survey() {
     };
     let o = office().await;
     let (ticket, _) = completed_ticket(&o, "ktp").await;
+    // The operator's pairing link, opened once on the tablet.
+    let pair = o.kiosk.pair_tablet("L1").await;
     let tab = b
-        .new_page(&format!("{}/tablet/L1", o.kiosk.base), TABLET.0, TABLET.1)
+        .new_page(
+            &format!("{}{}", o.kiosk.base, pair.pair_url),
+            TABLET.0,
+            TABLET.1,
+        )
         .await;
     tab.wait_visible("#screen-rate", WAIT).await;
+    assert_eq!(tab.url().await, format!("{}/tablet/L1", o.kiosk.base));
     assert_eq!(tab.count("#screen-rate button.face").await, 4);
     // The tablet polls the counter and shows the ticket awaiting its rating.
     tab.wait_visible("#ticket-label", WAIT).await;
@@ -227,7 +234,10 @@ async fn a_citizen_rates_on_the_tablet_with_a_face_and_the_full_survey() {
     );
     let again = o
         .kiosk
-        .rate(&j!({"ticket_id": ticket.ticket_id, "score": 1}))
+        .rate(
+            &pair.tablet_token,
+            &j!({"ticket_id": ticket.ticket_id, "score": 1}),
+        )
         .await;
     assert_eq!(
         again.status(),
@@ -387,6 +397,7 @@ async fn every_page_loads_nothing_from_outside_its_own_server() {
     // and the QR page.
     let (_, done) = completed_ticket(&o, "ktp").await;
     o.kiosk.take_ticket("kk").await;
+    let pair = o.kiosk.pair_tablet("L1").await;
 
     // The tablet last: it is the page with a script, and the others are
     // checked even while it is broken.
@@ -401,8 +412,14 @@ async fn every_page_loads_nothing_from_outside_its_own_server() {
         ("dashboard", format!("{base}/dashboard"), TABLET, "#queue"),
         ("qr", done.rating_url.clone(), PHONE, "form#rate"),
         (
+            "tablet-unpaired",
+            format!("{base}/tablet/L2"),
+            TABLET,
+            "#unpaired",
+        ),
+        (
             "tablet",
-            format!("{base}/tablet/L1"),
+            format!("{base}{}", pair.pair_url),
             TABLET,
             "#screen-rate",
         ),

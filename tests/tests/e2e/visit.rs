@@ -75,7 +75,8 @@ async fn a_full_visit_records_wait_and_service_times_and_takes_a_rating() {
         "closed"
     );
 
-    let res = k.rate(&j!({"ticket_id": ticket.ticket_id, "score": 4, "answers": [4,4,3,3,4,4,4,3,4], "comment": "Cepat & ramah <b>"})).await;
+    let tablet = k.tablet("L1").await;
+    let res = k.rate(&tablet, &j!({"ticket_id": ticket.ticket_id, "score": 4, "answers": [4,4,3,3,4,4,4,3,4], "comment": "Cepat & ramah <b>"})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let d = k.dashboard().await;
     assert_eq!(d.today.ratings, 1);
@@ -97,15 +98,16 @@ async fn completed_ticket(k: &TestKiosk) -> (TicketView, String) {
 #[tokio::test]
 async fn a_second_rating_of_the_same_ticket_is_refused() {
     let o = office().await;
+    let tablet = o.kiosk.tablet("L1").await;
     let (ticket, _) = completed_ticket(&o.kiosk).await;
     let first = o
         .kiosk
-        .rate(&j!({"ticket_id": ticket.ticket_id, "score": 3}))
+        .rate(&tablet, &j!({"ticket_id": ticket.ticket_id, "score": 3}))
         .await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let second = o
         .kiosk
-        .rate(&j!({"ticket_id": ticket.ticket_id, "score": 1}))
+        .rate(&tablet, &j!({"ticket_id": ticket.ticket_id, "score": 1}))
         .await;
     assert_eq!(second.status(), StatusCode::CONFLICT);
     let body: ErrorBody = json(second).await;
@@ -121,16 +123,17 @@ async fn a_second_rating_of_the_same_ticket_is_refused() {
 async fn rating_a_ticket_that_is_not_completed_is_refused() {
     let o = office().await;
     let k = &o.kiosk;
+    let tablet = k.tablet("L1").await;
     let waiting = k.take_ticket("ktp").await;
     let res = k
-        .rate(&j!({"ticket_id": waiting.ticket_id, "score": 4}))
+        .rate(&tablet, &j!({"ticket_id": waiting.ticket_id, "score": 4}))
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert_eq!(json::<ErrorBody>(res).await.error, "not_completed");
     let session = k.sign_in("L1", ASN1).await;
     k.call_next("L1", &session).await;
     let res = k
-        .rate(&j!({"ticket_id": waiting.ticket_id, "score": 4}))
+        .rate(&tablet, &j!({"ticket_id": waiting.ticket_id, "score": 4}))
         .await;
     assert_eq!(
         res.status(),
@@ -277,16 +280,24 @@ async fn tickets_are_called_oldest_first_among_the_counters_own_services() {
 async fn the_tablet_sees_the_completed_ticket_until_it_is_rated() {
     let o = office().await;
     let k = &o.kiosk;
-    let current = || k.req(Method::GET, "/api/counters/L1/current").send();
+    let tablet = k.tablet("L1").await;
+    let current = || {
+        k.req(Method::GET, "/api/counters/L1/current")
+            .bearer_auth(&tablet)
+            .send()
+    };
     assert_eq!(current().await.unwrap().status(), StatusCode::NO_CONTENT);
     let (ticket, _) = completed_ticket(k).await;
     let res = current().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(json::<TicketView>(res).await.ticket_id, ticket.ticket_id);
     assert_eq!(
-        k.rate(&j!({"ticket_id": ticket.ticket_id, "counter": "L1", "score": 2}))
-            .await
-            .status(),
+        k.rate(
+            &tablet,
+            &j!({"ticket_id": ticket.ticket_id, "counter": "L1", "score": 2})
+        )
+        .await
+        .status(),
         StatusCode::CREATED
     );
     assert_eq!(current().await.unwrap().status(), StatusCode::NO_CONTENT);
@@ -296,13 +307,29 @@ async fn the_tablet_sees_the_completed_ticket_until_it_is_rated() {
 async fn a_rating_between_tickets_is_attributed_to_the_asn_signed_in_at_that_counter() {
     let o = office().await;
     let k = &o.kiosk;
+    let (l1, l2) = (k.tablet("L1").await, k.tablet("L2").await);
     k.sign_in("L2", ASN2).await;
     assert_eq!(
-        k.rate(&j!({"counter": "L2", "score": 3})).await.status(),
+        k.rate(&l2, &j!({"counter": "L2", "score": 3}))
+            .await
+            .status(),
         StatusCode::CREATED
     );
+    let closed = k.rate(&l1, &j!({"counter": "L1", "score": 2})).await;
+    assert_eq!(closed.status(), StatusCode::CONFLICT);
     assert_eq!(
-        k.rate(&j!({"counter": "L1", "score": 2})).await.status(),
+        json::<ErrorBody>(closed).await.error,
+        "no_staff",
+        "nobody at L1: a rating without a ticket is not taken there"
+    );
+    assert_eq!(
+        k.rate(&l1, &j!({"score": 2})).await.status(),
+        StatusCode::CONFLICT,
+        "the tablet names its counter by its token alone"
+    );
+    k.sign_in("L1", ASN1).await;
+    assert_eq!(
+        k.rate(&l1, &j!({"score": 2})).await.status(),
         StatusCode::CREATED
     );
     assert_eq!(k.dashboard().await.today.ratings, 2);
@@ -323,10 +350,8 @@ async fn a_rating_between_tickets_is_attributed_to_the_asn_signed_in_at_that_cou
         Some(ASN2.0),
         "by session"
     );
-    assert_eq!(
-        ratings[1].nip, None,
-        "nobody at L1: counts for the office only"
-    );
+    assert_eq!(ratings[1].counter.as_ref().map(|c| c.as_str()), Some("L1"));
+    assert_eq!(ratings[1].nip.as_ref().map(|n| n.as_str()), Some(ASN1.0));
 }
 
 #[tokio::test]
