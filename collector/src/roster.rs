@@ -2,7 +2,7 @@
 //! into domain types row by row, and their PINs hashed with argon2.
 //!
 //! A row that is wrong is reported with its line and the others still go in
-//! (API.md): an HR export with one typo should not block a whole office. A
+//! (docs/API.md): an HR export with one typo should not block a whole office. A
 //! body that is not a roster at all (no header, not a JSON array) is refused
 //! whole. Everything here is synchronous and CPU-bound: the route runs it on
 //! the blocking pool.

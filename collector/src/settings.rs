@@ -35,7 +35,7 @@ pub struct Settings {
 pub const DEFAULT_DATA_DIR: &str = "./data/collector";
 /// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-/// The default QR token lifetime: 24 hours (DESIGN.md, anti-abuse).
+/// The default QR token lifetime: 24 hours (anti-abuse: links do not work forever).
 pub const DEFAULT_QR_EXPIRY_S: u64 = 86_400;
 /// The default rate limit of citizens' rating submissions per client address
 /// and minute.

@@ -129,7 +129,7 @@ impl TestApp {
     }
 }
 
-/// Asserts an API.md error body: the status, the code, and a message.
+/// Asserts an docs/API.md error body: the status, the code, and a message.
 pub async fn assert_error(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status(), status);
     let body: Value = res.json().await.unwrap();

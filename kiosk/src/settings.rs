@@ -30,6 +30,9 @@ pub struct Settings {
     /// Whether the clock follows the collector's when they differ (on by
     /// default; tests that simulate another time of day turn it off).
     pub clock_correction: bool,
+    /// Event streams (dashboards, display boards) open at once; more are
+    /// refused with 429.
+    pub max_streams: usize,
     /// Seconds added to the machine clock (diagnostics and tests).
     pub clock_offset_s: i64,
     /// How often to refresh configuration and roster from the collector.
@@ -55,6 +58,7 @@ impl Settings {
             dashboard_token: None,
             operator_token: None,
             clock_correction: true,
+            max_streams: 64,
             clock_offset_s: 0,
             config_refresh: Duration::from_secs(300),
             startup_fetch_timeout: Duration::from_secs(10),

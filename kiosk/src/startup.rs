@@ -37,8 +37,6 @@ pub struct Application {
 pub const OPERATOR_TOKEN_FILE: &str = "operator-token";
 /// Argon2 PIN checks running at once (each takes megabytes and a core).
 const PIN_CHECKS_AT_ONCE: usize = 4;
-/// Event streams (dashboards, display boards) open at once.
-const STREAMS_AT_ONCE: usize = 64;
 
 /// The operator token: the one given, else the one kept in
 /// `DATA/operator-token`, else a new one written there. Gives its hash and,
@@ -160,7 +158,7 @@ impl Application {
                 ),
             ),
             streams: Gate::new(
-                STREAMS_AT_ONCE,
+                settings.max_streams,
                 std::time::Duration::ZERO,
                 Msg::new(
                     "Terlalu banyak layar terbuka di kiosk ini. Tutup yang tidak dipakai.",

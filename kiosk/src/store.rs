@@ -608,6 +608,50 @@ mod tests {
         assert_eq!(t.number.to_string(), "A-002");
     }
 
+    #[tokio::test]
+    async fn a_database_keeps_its_identity_and_tablets_and_a_new_file_gets_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.redb");
+        let cfg = config("Asia/Jakarta");
+        let l1 = shared::CounterId::parse("L1").unwrap();
+        let first = {
+            let store = open(&path)
+                .unwrap()
+                .start(cfg.clone(), Clock::default())
+                .unwrap();
+            let c = l1.clone();
+            store
+                .exec(move |tx| tx.pair_tablet(&c, "tok".into(), "code".into()))
+                .await
+                .unwrap();
+            store.read(|s| (s.instance, s.instance_first_seq))
+        };
+        assert_eq!(first.1, 1);
+        let store = eventually_open(&path)
+            .await
+            .start(cfg.clone(), Clock::default())
+            .unwrap();
+        assert_eq!(
+            store.read(|s| s.instance),
+            first.0,
+            "the same file, the same identity"
+        );
+        assert_eq!(
+            store.read(|s| s.tablet("tok").map(|t| t.counter.clone())),
+            Some(l1)
+        );
+        let other = tempfile::tempdir().unwrap();
+        let fresh = open(&other.path().join("kiosk.redb"))
+            .unwrap()
+            .start(cfg, Clock::default())
+            .unwrap();
+        assert_ne!(
+            fresh.read(|s| s.instance),
+            first.0,
+            "a new file, a new identity"
+        );
+    }
+
     async fn eventually_open(path: &Path) -> Opened {
         for _ in 0..200 {
             if let Ok(o) = open(path) {

@@ -1,4 +1,4 @@
-//! Fair per-ASN scores (API.md, "Per-ASN scores").
+//! Fair per-ASN scores (docs/API.md, "Per-ASN scores").
 //!
 //! In one sentence, for the ASN: "your score is your own ratings averaged
 //! together with what the office achieves on the same services, counted as at

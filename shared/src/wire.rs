@@ -1,5 +1,5 @@
 //! The versioned boundary: every JSON body exchanged between kiosk, collector,
-//! browsers and scripts (routes and field names are fixed by API.md).
+//! browsers and scripts (routes and field names are fixed by docs/API.md).
 //!
 //! Request bodies that people or scripts send keep raw types (`i64`,
 //! `String`) so that a value of the right type but out of range is told apart
@@ -625,7 +625,7 @@ mod tests {
 pub struct PeriodFigures {
     /// Completed service records.
     pub services: u64,
-    /// Rated visits (see API.md for what counts in each report).
+    /// Rated visits (see docs/API.md for what counts in each report).
     pub ratings: u64,
     /// Converted IKM (25..100), two decimals, from full responses.
     pub ikm: Option<f64>,

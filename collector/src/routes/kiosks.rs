@@ -1,9 +1,9 @@
-//! Routes kiosks call, signed with their key (API.md "Collector: kiosks
+//! Routes kiosks call, signed with their key (docs/API.md "Collector: kiosks
 //! (signed)"): `X-Kiosk-Id`, `X-Timestamp` and `X-Signature`, the HMAC over
 //! `timestamp "." body`.
 //!
 //! Every refusal is a 401 carrying `server_time`, so that a kiosk whose clock
-//! drifted can tell and report it (DESIGN.md: clock skew is detected from the
+//! drifted can tell and report it (clock skew is detected from the
 //! collector's answers).
 
 use actix_web::{HttpRequest, web};

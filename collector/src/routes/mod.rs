@@ -16,7 +16,7 @@ pub mod kiosks;
 pub mod qr;
 pub mod reports;
 
-/// Roster imports may be large (API.md: 10 MiB); other bodies keep httpkit's
+/// Roster imports may be large (docs/API.md: 10 MiB); other bodies keep httpkit's
 /// 64 KiB default.
 pub const ROSTER_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
@@ -75,7 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A resource that answers a JSON 405 to methods it does not take (actix's
-/// default is an empty body, and API.md wants every error in JSON).
+/// default is an empty body, and docs/API.md wants every error in JSON).
 fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
@@ -85,8 +85,8 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         Msg::new(
-            "Alamat ini tidak menerima metode ini; lihat API.md",
-            "This address does not take this method; see API.md",
+            "Alamat ini tidak menerima metode ini; lihat docs/API.md",
+            "This address does not take this method; see docs/API.md",
         ),
     ))
 }

@@ -1,4 +1,4 @@
-//! Citizens' QR ratings (API.md "Collector: citizens"): the page at
+//! Citizens' QR ratings (docs/API.md "Collector: citizens"): the page at
 //! `GET /r/{token}`, its form posted to `POST /r/{token}`, and the same as
 //! JSON at `POST /api/v1/ratings/{token}`.
 //!
@@ -375,7 +375,7 @@ async fn record(
 
 // ---------------------------------------------------------------- JSON
 
-/// `POST /api/v1/ratings/{token}` body. Unknown fields are ignored (API.md:
+/// `POST /api/v1/ratings/{token}` body. Unknown fields are ignored (docs/API.md:
 /// fields may be added).
 #[derive(Debug, Clone, Deserialize)]
 pub struct QrRatingBody {

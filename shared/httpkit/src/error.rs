@@ -1,7 +1,7 @@
 //! The one error type routes return. Route areas keep their own error enums
 //! and convert into it; this type only maps to status, code and message.
 //!
-//! Every error is `{"error": "<code>", "message": "<text>"}` (API.md). The
+//! Every error is `{"error": "<code>", "message": "<text>"}` (docs/API.md). The
 //! body is rendered in Indonesian here; [`crate::localize_errors`] renders it
 //! again in English when the caller asked for English.
 

@@ -1,4 +1,4 @@
-//! Bad input on every route: the API.md status, a JSON error with a clear
+//! Bad input on every route: the docs/API.md status, a JSON error with a clear
 //! message, no 5xx, and nothing changed.
 
 use reqwest::{Method, Response, StatusCode};

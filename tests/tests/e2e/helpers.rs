@@ -499,6 +499,51 @@ pub async fn applied_through(collector_base: &str, admin_token: &str, kiosk: &Ki
         .expect("applied_through")
 }
 
+/// A batch body in the wire shape (events as JSON values).
+pub fn batch_json(
+    first_seq: u64,
+    instance: Option<shared::InstanceId>,
+    events: &[serde_json::Value],
+) -> String {
+    serde_json::to_string(&shared::wire::Batch {
+        first_seq,
+        instance,
+        events: events.to_vec(),
+    })
+    .expect("batch")
+}
+
+/// `POST /api/v1/batches` signed with `key` as the kiosk `creds` (which may
+/// be another kiosk's key: a forgery, or a stolen key).
+pub async fn post_batch(base: &str, creds: &KioskCreated, key: &str, body: &str) -> Response {
+    let ts = jiff::Timestamp::now().as_second();
+    client()
+        .post(format!("{base}/api/v1/batches"))
+        .header("Content-Type", "application/json")
+        .header("X-Kiosk-Id", creds.kiosk_id.to_string())
+        .header("X-Timestamp", ts.to_string())
+        .header(
+            "X-Signature",
+            shared::sign::sign_request(key, ts, body.as_bytes()),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("batch")
+}
+
+/// A GET with a bearer token, expecting 200, decoded.
+pub async fn get_json<T: DeserializeOwned>(base: &str, token: &str, path: &str) -> T {
+    let res = client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    json(res).await
+}
+
 /// The kiosk's outbox.
 pub async fn outbox(k: &impl KioskApi) -> shared::wire::OutboxStatus {
     json(

@@ -2,6 +2,7 @@
 //! redb files, real processes where a test kills one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_doc;
 mod browser;
 mod helpers;
 mod qr_decode;
@@ -9,6 +10,7 @@ mod qr_decode;
 mod bad_input;
 mod crash;
 mod forwarding;
+mod integrity;
 mod pages;
 mod provisioning;
 mod proxy;
