@@ -1320,29 +1320,13 @@ mod tests {
     use crate::reports::{Period, asn_rows, office_row};
     use crate::store::{StaffRow, Store};
     use shared::fair::FairParams;
-    use shared::wire::{CounterSpec, OfficeSpec, ServiceSpec};
     use shared::{Score, ServicePrefix, SkmAnswers};
 
     const ASN: &str = "196608011988031001";
     const OTHER_ASN: &str = "198503122021212004";
 
     fn office(id: &str) -> Office {
-        let spec = OfficeSpec {
-            name: format!("Kantor {id}"),
-            tz: "Asia/Makassar".into(),
-            services: vec![ServiceSpec {
-                code: "ktp".into(),
-                name: "KTP-el".into(),
-                prefix: "A".into(),
-                target_minutes: 30,
-            }],
-            counters: vec![CounterSpec {
-                id: "L1".into(),
-                name: "Loket 1".into(),
-                services: vec!["ktp".into()],
-            }],
-        };
-        Office::parse(OfficeId::parse(id).unwrap(), spec).unwrap()
+        crate::test_support::office_record(id)
     }
 
     struct Fixture {

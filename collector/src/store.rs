@@ -852,7 +852,6 @@ fn import_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::wire::{CounterSpec, OfficeSpec, ServiceSpec};
 
     /// A store in its own temporary directory (kept alive by the guard).
     async fn temp_store() -> (Store, tempfile::TempDir) {
@@ -864,22 +863,7 @@ mod tests {
     }
 
     fn office(id: &str) -> Office {
-        let spec = OfficeSpec {
-            name: format!("Kantor {id}"),
-            tz: "Asia/Makassar".into(),
-            services: vec![ServiceSpec {
-                code: "ktp".into(),
-                name: "KTP-el".into(),
-                prefix: "A".into(),
-                target_minutes: 30,
-            }],
-            counters: vec![CounterSpec {
-                id: "L1".into(),
-                name: "Loket 1".into(),
-                services: vec!["ktp".into()],
-            }],
-        };
-        Office::parse(OfficeId::parse(id).unwrap(), spec).unwrap()
+        crate::test_support::office_record(id)
     }
 
     fn row(nip: &str, office: &str, active: bool) -> StaffRow {

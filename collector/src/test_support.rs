@@ -67,6 +67,26 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// An office of one service (ktp, prefix A) and one counter (L1), in WITA.
+pub fn office_record(id: &str) -> shared::Office {
+    let spec = shared::wire::OfficeSpec {
+        name: format!("Kantor {id}"),
+        tz: "Asia/Makassar".into(),
+        services: vec![shared::wire::ServiceSpec {
+            code: "ktp".into(),
+            name: "KTP-el".into(),
+            prefix: "A".into(),
+            target_minutes: 30,
+        }],
+        counters: vec![shared::wire::CounterSpec {
+            id: "L1".into(),
+            name: "Loket 1".into(),
+            services: vec!["ktp".into()],
+        }],
+    };
+    shared::Office::parse(shared::OfficeId::parse(id).unwrap(), spec).unwrap()
+}
+
 /// A valid office definition with two services and two counters.
 pub fn office_json() -> Value {
     json!({

@@ -144,6 +144,10 @@ fn kiosk_in_path(raw: &str) -> Result<KioskId, AdminError> {
     KioskId::parse(raw).ok_or(AdminError::UnknownKiosk)
 }
 
+async fn kiosk_record(state: &AppState, id: KioskId) -> Result<KioskRecord, AdminError> {
+    state.store.kiosk(id).await?.ok_or(AdminError::UnknownKiosk)
+}
+
 /// `GET /api/v1/kiosks/{kiosk_id}`: a kiosk's office, whether it is
 /// disabled, and how far each of its databases' event logs has been applied
 /// (for operators checking that forwarding works, and for spotting a wiped or
@@ -154,12 +158,7 @@ pub async fn kiosk_status(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = kiosk_in_path(&path)?;
-    let kiosk = state
-        .store
-        .kiosk(id)
-        .await
-        .map_err(AdminError::from)?
-        .ok_or(AdminError::UnknownKiosk)?;
+    let kiosk = kiosk_record(&state, id).await?;
     let instances = state
         .store
         .read(move |db| Ok(crate::ingest::instances(db, id)?))
@@ -208,12 +207,7 @@ pub async fn rotate_kiosk_key(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = kiosk_in_path(&path)?;
-    let kiosk = state
-        .store
-        .kiosk(id)
-        .await
-        .map_err(AdminError::from)?
-        .ok_or(AdminError::UnknownKiosk)?;
+    let kiosk = kiosk_record(&state, id).await?;
     if kiosk.disabled_at.is_some() {
         return Err(AdminError::KioskDisabled.into());
     }

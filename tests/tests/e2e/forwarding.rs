@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json as j;
-use shared::sign::{QrClaims, sign_request};
-use shared::wire::{
-    AsnReport, AsnReportRow, Completed, ErrorBody, KioskCreated, OfficeReport, TicketView,
-};
+use shared::sign::QrClaims;
+use shared::wire::{AsnReport, AsnReportRow, Completed, ErrorBody, OfficeReport, TicketView};
 
 use crate::helpers::*;
 use crate::proxy;
@@ -72,12 +70,6 @@ fn today(tz: &str) -> jiff::civil::Date {
         .day_of(jiff::Timestamp::now())
 }
 
-fn fast(mut s: kiosk::Settings) -> kiosk::Settings {
-    s.forward.backoff_base = Duration::from_millis(100);
-    s.forward.backoff_cap = Duration::from_millis(500);
-    s
-}
-
 #[tokio::test]
 async fn visits_near_local_midnight_are_reported_under_the_right_nip_and_office_local_day() {
     let c = spawn_collector().await;
@@ -94,7 +86,7 @@ async fn visits_near_local_midnight_are_reported_under_the_right_nip_and_office_
     let mut kiosks = Vec::new();
     for (creds, off) in [(w1, off_before), (w2, off_after), (s1, off_jkt)] {
         let dir = temp_dir();
-        let mut s = fast(kiosk_settings(&c.base, &creds, dir.path()));
+        let mut s = fast_forwarding(kiosk_settings(&c.base, &creds, dir.path()));
         // Simulated time of day: keep it rather than follow the collector.
         s.clock_offset_s = off;
         s.clock_correction = false;
@@ -175,7 +167,7 @@ async fn every_event_recorded_while_the_collector_is_down_is_applied_exactly_onc
     let hr = hr_token(&base, token).await;
     let dir = temp_dir();
     let k = spawn_kiosk(
-        fast(kiosk_settings(&base, &creds, dir.path())),
+        fast_forwarding(kiosk_settings(&base, &creds, dir.path())),
         creds.clone(),
     )
     .await;
@@ -235,7 +227,7 @@ async fn a_lost_acknowledgement_does_not_double_count() {
     p.faults.swallow_batch_answers.store(3, Ordering::SeqCst);
     let dir = temp_dir();
     let k = spawn_kiosk(
-        fast(kiosk_settings(&p.base, &creds, dir.path())),
+        fast_forwarding(kiosk_settings(&p.base, &creds, dir.path())),
         creds.clone(),
     )
     .await;
@@ -310,7 +302,7 @@ async fn a_qr_rating_that_arrives_before_its_ticket_waits_and_is_then_attributed
     p.faults.block_batches.store(true, Ordering::SeqCst);
     let dir = temp_dir();
     let k = spawn_kiosk(
-        fast(kiosk_settings(&p.base, &creds, dir.path())),
+        fast_forwarding(kiosk_settings(&p.base, &creds, dir.path())),
         creds.clone(),
     )
     .await;
@@ -365,17 +357,6 @@ async fn a_qr_rating_that_arrives_before_its_ticket_waits_and_is_then_attributed
     assert_eq!(row.figures.ikm, Some(100.0));
 }
 
-fn signed(k: &KioskCreated, key: &str, base: &str, body: &str) -> reqwest::RequestBuilder {
-    let ts = jiff::Timestamp::now().as_second();
-    client()
-        .post(format!("{base}/api/v1/batches"))
-        .header("Content-Type", "application/json")
-        .header("X-Kiosk-Id", k.kiosk_id.to_string())
-        .header("X-Timestamp", ts.to_string())
-        .header("X-Signature", sign_request(key, ts, body.as_bytes()))
-        .body(body.to_owned())
-}
-
 #[tokio::test]
 async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_applies_nothing() {
     let c = spawn_collector().await;
@@ -383,7 +364,7 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
     let creds = provision(&c, OFFICE).await;
     let dir = temp_dir();
     let k = spawn_kiosk(
-        fast(kiosk_settings(&c.base, &creds, dir.path())),
+        fast_forwarding(kiosk_settings(&c.base, &creds, dir.path())),
         creds.clone(),
     )
     .await;
@@ -408,10 +389,7 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
         events.join(",")
     );
     // Forged: signed with another key.
-    let res = signed(&creds, "not-the-key", &c.base, &replay)
-        .send()
-        .await
-        .unwrap();
+    let res = post_batch(&c.base, &creds, "not-the-key", &replay).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(json::<ErrorBody>(res).await.server_time.is_some());
     // A batch with one event that does not parse is refused whole.
@@ -422,11 +400,7 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
         uuid::Uuid::now_v7()
     );
     assert_eq!(
-        signed(&creds, &creds.key, &c.base, &bad)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        post_batch(&c.base, &creds, &creds.key, &bad).await.status(),
         StatusCode::BAD_REQUEST
     );
     // A gap is refused with the mark.
@@ -435,10 +409,7 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
         mark + 5,
         events[0]
     );
-    let res = signed(&creds, &creds.key, &c.base, &gap)
-        .send()
-        .await
-        .unwrap();
+    let res = post_batch(&c.base, &creds, &creds.key, &gap).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let body: ErrorBody = json(res).await;
     assert_eq!(
@@ -446,10 +417,7 @@ async fn forged_and_expired_tokens_and_forged_batches_are_refused_and_a_replay_a
         ("gap", Some(mark))
     );
     // A replay is answered with the mark and applies nothing.
-    let res = signed(&creds, &creds.key, &c.base, &replay)
-        .send()
-        .await
-        .unwrap();
+    let res = post_batch(&c.base, &creds, &creds.key, &replay).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         json::<serde_json::Value>(res).await["applied_through"],
@@ -500,7 +468,7 @@ async fn a_kiosk_clock_ten_minutes_off_is_detected_reported_and_its_batches_acce
     let c = spawn_collector().await;
     let creds = provision(&c, OFFICE).await;
     let dir = temp_dir();
-    let mut s = fast(kiosk_settings(&c.base, &creds, dir.path()));
+    let mut s = fast_forwarding(kiosk_settings(&c.base, &creds, dir.path()));
     s.clock_offset_s = 600;
     let k = spawn_kiosk(s, creds.clone()).await;
     visit(&k, "ktp", "L1", ASN1, Some((4, None))).await;
@@ -525,7 +493,7 @@ async fn a_collector_restored_from_an_older_backup_gets_the_missing_events_resen
     let hr = hr_token(&base, token).await;
     let dir = temp_dir();
     let k = spawn_kiosk(
-        fast(kiosk_settings(&base, &creds, dir.path())),
+        fast_forwarding(kiosk_settings(&base, &creds, dir.path())),
         creds.clone(),
     )
     .await;

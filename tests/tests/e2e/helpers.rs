@@ -223,6 +223,14 @@ pub fn kiosk_settings(collector_base: &str, creds: &KioskCreated, data: &Path) -
     s
 }
 
+/// Kiosk settings that retry forwarding within a second (the default backs
+/// off up to 30 s).
+pub fn fast_forwarding(mut s: kiosk::Settings) -> kiosk::Settings {
+    s.forward.backoff_base = Duration::from_millis(100);
+    s.forward.backoff_cap = Duration::from_millis(500);
+    s
+}
+
 /// Starts a kiosk in-process.
 pub async fn spawn_kiosk(settings: kiosk::Settings, creds: KioskCreated) -> TestKiosk {
     let app = kiosk::Application::build(settings)

@@ -75,19 +75,13 @@ async fn error_code(res: reqwest::Response) -> String {
     json::<ErrorBody>(res).await.error
 }
 
-fn fast(mut s: kiosk::Settings) -> kiosk::Settings {
-    s.forward.backoff_base = Duration::from_millis(100);
-    s.forward.backoff_cap = Duration::from_millis(500);
-    s
-}
-
 #[tokio::test]
 async fn a_device_on_the_office_lan_cannot_rate_a_ticket_before_the_citizen_nor_hours_later() {
     let c = spawn_collector().await;
     let hr = hr_token(&c.base, &c.admin_token).await;
     let creds = provision(&c, OFFICE).await;
     let dir = temp_dir();
-    let mut s = fast(kiosk_settings(&c.base, &creds, dir.path()));
+    let mut s = fast_forwarding(kiosk_settings(&c.base, &creds, dir.path()));
     // The test moves the kiosk's clock; it must not follow the collector's.
     s.clock_correction = false;
     let k = spawn_kiosk(s, creds).await;
@@ -409,7 +403,7 @@ async fn a_disabled_kiosk_gets_401_for_its_next_batch_and_410_for_its_qr_links()
     let creds = provision(&c, OFFICE).await;
     let dir = temp_dir();
     let k = spawn_kiosk(
-        fast(kiosk_settings(&c.base, &creds, dir.path())),
+        fast_forwarding(kiosk_settings(&c.base, &creds, dir.path())),
         creds.clone(),
     )
     .await;
@@ -536,7 +530,7 @@ async fn a_kiosk_a_day_behind_files_visits_on_the_right_day_and_prints_live_qr_c
     let hr = hr_token(&c.base, &c.admin_token).await;
     let creds = provision(&c, OFFICE).await;
     let dir = temp_dir();
-    let mut s = fast(kiosk_settings(&c.base, &creds, dir.path()));
+    let mut s = fast_forwarding(kiosk_settings(&c.base, &creds, dir.path()));
     s.clock_offset_s = -86_400;
     let k = spawn_kiosk(s, creds.clone()).await;
     let (ticket, done) = served(&k, "ktp", "L1", ASN1).await;
