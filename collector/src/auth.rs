@@ -19,7 +19,12 @@ pub use httpkit::auth::{NoRandomness, bearer_token, fill_random, new_secret};
 pub use shared::secret::{digests_equal as hashes_equal, token_digest as hash_token};
 
 use crate::startup::AppState;
-use crate::store::{Role, TokenCheck};
+use crate::store::{Role, TokenCheck, WebSession};
+
+/// The cookie of a signed-in page session (HR staff, office heads).
+pub const SESSION_COOKIE: &str = "sesi";
+/// How long a page session lasts.
+pub const SESSION_HOURS: i64 = 12;
 
 /// Why a caller was refused.
 #[derive(Debug, thiserror::Error)]
@@ -74,13 +79,60 @@ fn admin(req: &HttpRequest) -> Result<AdminAuth, AuthError> {
     }
 }
 
+/// Who is reading a report: by a signed-in page session, or by a script's
+/// bearer token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Viewer {
+    /// What they may see.
+    pub role: Role,
+    /// The signed-in user, for a page session.
+    pub username: Option<String>,
+}
+
+/// The page session a request carries, if it is live.
+pub async fn web_session(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<(WebSession, [u8; 32])>, ApiError> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = hash_token(cookie.value());
+    Ok(state
+        .store
+        .web_session(hash, Timestamp::now())
+        .await
+        .map_err(ApiError::unexpected)?
+        .map(|s| (s, hash)))
+}
+
+/// The reader of a report: a bearer token (scripts) first, else the page
+/// session. 401 without either, for an unknown, revoked or expired token,
+/// or a session that ended.
+pub async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, ApiError> {
+    if bearer_token(req).is_none()
+        && let Some((session, _)) = web_session(req, state).await?
+    {
+        return Ok(Viewer {
+            role: session.role,
+            username: Some(session.username),
+        });
+    }
+    Ok(Viewer {
+        role: viewer_role(req, state).await?,
+        username: None,
+    })
+}
+
 /// The role of an HR or office-head bearer token: 401 without one, for an
 /// unknown or revoked one, and for one past its expiry.
 pub async fn viewer_role(req: &HttpRequest, state: &AppState) -> Result<Role, ApiError> {
     let Some(token) = bearer_token(req) else {
         return Err(ApiError::unauthorized(Msg::new(
-            "Laporan memerlukan token HR atau kepala unit (Authorization: Bearer ...)",
-            "Reports need an HR or office-head token (Authorization: Bearer ...)",
+            "Laporan memerlukan masuk (/masuk) atau token HR atau kepala unit \
+             (Authorization: Bearer ...)",
+            "Reports need a sign-in (/masuk) or an HR or office-head token \
+             (Authorization: Bearer ...)",
         )));
     };
     let found = state

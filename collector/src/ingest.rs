@@ -85,6 +85,11 @@ pub(crate) const NIP_DAY: TableDefinition<(&str, &str, &str, &str), &[u8]> =
 /// Every rating of a ticket, whatever its status: (office, ticket, rating).
 pub(crate) const RATINGS_BY_TICKET: TableDefinition<(&str, u128, u128), ()> =
     TableDefinition::new("ratings_by_ticket");
+/// Ratings that count for an ASN (exact or by session): (office, NIP,
+/// office-local day, rating). The evidence page reads an ASN's comments of a
+/// period from here; a rating leaves when it stops counting.
+pub(crate) const NIP_RATINGS: TableDefinition<(&str, &str, &str, u128), ()> =
+    TableDefinition::new("nip_ratings");
 /// Counters shared with the registry (`store.rs`).
 const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("counts");
 /// The counter of QR ratings received.
@@ -369,6 +374,7 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
         w.open_table(OFFICE_DAY)?;
         w.open_table(NIP_DAY)?;
         w.open_table(RATINGS_BY_TICKET)?;
+        w.open_table(NIP_RATINGS)?;
         w.open_table(COUNTS)?;
         w.open_table(crate::store::ROSTER)?;
     }
@@ -511,6 +517,7 @@ struct Cx<'t> {
     offices_t: Table<'t, &'static str, &'static [u8]>,
     roster_t: Table<'t, (&'static str, &'static str), &'static [u8]>,
     by_ticket_t: Table<'t, (&'static str, u128, u128), ()>,
+    nip_ratings_t: Table<'t, (&'static str, &'static str, &'static str, u128), ()>,
     counts_t: Table<'t, &'static str, u64>,
     tickets: HashMap<TicketKey, TicketRec>,
     /// Counter increments, written once at the end.
@@ -537,6 +544,7 @@ impl<'t> Cx<'t> {
             offices_t: w.open_table(OFFICES)?,
             roster_t: w.open_table(crate::store::ROSTER)?,
             by_ticket_t: w.open_table(RATINGS_BY_TICKET)?,
+            nip_ratings_t: w.open_table(NIP_RATINGS)?,
             counts_t: w.open_table(COUNTS)?,
             tickets: HashMap::new(),
             added: HashMap::new(),
@@ -989,6 +997,13 @@ impl<'t> Cx<'t> {
         });
         let within =
             target_s.is_some_and(|t| completed_at.duration_since(rec.issued_at).as_secs() <= t);
+        let hour = self
+            .office(office)?
+            .map(|o| usize::from(o.tz.zoned(rec.issued_at).hour().unsigned_abs()).min(23))
+            .unwrap_or(0);
+        let o = self.office_rollup(office, &day, rec.service.as_str())?;
+        o.hour_visits[hour] += 1;
+        o.hour_wait_s[hour] += rec.wait_s().unwrap_or(0).max(0).unsigned_abs();
         let visit = |r: &mut Rollup| {
             r.served += 1;
             if within {
@@ -1076,7 +1091,29 @@ impl<'t> Cx<'t> {
                 nip: rec.nip.clone(),
             },
         };
+        if let (Some(nip), Some(done)) = (&rec.nip, rec.completed_at) {
+            let day = self.day(office, done)?;
+            self.index_for_nip(office, nip, &day, r.event.rating_id, true)?;
+        }
         self.tally_ticket_rating(&r.event, &rec, 1)
+    }
+
+    /// Adds a rating to (or takes it from) an ASN's counted ratings of a day.
+    fn index_for_nip(
+        &mut self,
+        office: &OfficeId,
+        nip: &Nip,
+        day: &str,
+        rating: RatingId,
+        insert: bool,
+    ) -> Result<(), IngestError> {
+        let key = (office.as_str(), nip.as_str(), day, rating.as_u128());
+        if insert {
+            self.nip_ratings_t.insert(key, ())?;
+        } else {
+            self.nip_ratings_t.remove(key)?;
+        }
+        Ok(())
     }
 
     /// Counts a flagged rating as flagged for the office (and the ASN it
@@ -1147,6 +1184,16 @@ impl<'t> Cx<'t> {
                                 // The earlier rating counts: take the counted one back.
                                 if let Some(rec) = self.ticket(office, tid)?.map(|t| t.clone()) {
                                     self.tally_ticket_rating(&old.event, &rec, -1)?;
+                                    if let Some(nip) = &rec.nip {
+                                        let day = self.day(office, done)?;
+                                        self.index_for_nip(
+                                            office,
+                                            nip,
+                                            &day,
+                                            old.event.rating_id,
+                                            false,
+                                        )?;
+                                    }
                                 }
                                 old.status = RatingStatus::Duplicate;
                                 self.put_rating(&old)?;
@@ -1180,6 +1227,7 @@ impl<'t> Cx<'t> {
                 let attribution = match nip {
                     Some(nip) => {
                         self.nip_rollup(office, &nip, &day, "")?.session_scores[s] += 1;
+                        self.index_for_nip(office, &nip, &day, r.event.rating_id, true)?;
                         Attribution::Session { nip }
                     }
                     None => Attribution::Office,
@@ -1312,6 +1360,33 @@ pub fn mark(db: &Database, kiosk: KioskId) -> Result<u64, IngestError> {
         .last()
         .map(|i| i.applied_through)
         .unwrap_or(0))
+}
+
+/// The ratings counted for an ASN at `office` on days `from..=to`
+/// (office-local), as recorded.
+pub fn nip_ratings(
+    db: &Database,
+    office: &OfficeId,
+    nip: &Nip,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, RatingRec)>, IngestError> {
+    let r = db.begin_read()?;
+    let idx = r.open_table(NIP_RATINGS)?;
+    let ratings = r.open_table(RATINGS)?;
+    let (o, n) = (office.as_str(), nip.as_str());
+    let mut out = Vec::new();
+    for row in idx.range((o, n, from, 0)..=(o, n, to, u128::MAX))? {
+        let (k, _) = row?;
+        let (_, _, day, id) = k.value();
+        if let Some(v) = ratings.get(id)? {
+            out.push((
+                day.to_owned(),
+                serde_json::from_slice::<RatingRec>(v.value())?,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

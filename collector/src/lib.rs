@@ -29,9 +29,11 @@
 //! HMACs; the collector never depends on the kiosk crate.
 
 pub mod auth;
+pub mod charts;
 pub mod cli;
 pub mod ingest;
 pub mod pages;
+pub mod people;
 pub mod ratelimit;
 pub mod reports;
 pub mod rollup;
@@ -40,6 +42,7 @@ pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod xlsx;
 
 #[cfg(test)]
 mod test_support;

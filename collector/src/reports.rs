@@ -1,16 +1,23 @@
 //! Reports for HR and office heads, computed from the rollups only (never
-//! from raw events): per office, and per ASN with fair scores.
+//! from raw events): per office (with the figures behind its charts and the
+//! official SKM report), and per ASN with fair scores and the evidence behind
+//! them. Every page shows what these functions return; the JSON routes
+//! return the same values, so a page and its route cannot disagree.
 
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 use redb::{Database, ReadableDatabase};
-use shared::OfficeId;
 use shared::fair::{FairParams, ScoreStats, fair_scores};
-use shared::skm::krejcie_morgan_sample_min;
-use shared::wire::{AsnReportRow, OfficeReportRow, PeriodFigures};
+use shared::secret::asn_ref;
+use shared::skm::{ELEMENTS, IkmTally, krejcie_morgan_sample_min};
+use shared::wire::{
+    AsnEvidence, AsnReportRow, EvidenceComment, HourFigures, OfficeDetail, OfficeReportRow,
+    PeriodFigures, ServiceShare, SkmElement, SkmReport, WeekFigures,
+};
+use shared::{Nip, Office, OfficeId};
 
-use crate::ingest::{IngestError, NIP_DAY, OFFICE_DAY};
+use crate::ingest::{IngestError, NIP_DAY, OFFICE_DAY, RatingStatus};
 use crate::rollup::Rollup;
 
 /// A reporting period: office-local days, both ends included.
@@ -34,10 +41,18 @@ impl Period {
         Period { from, to }
     }
 
-    fn contains(&self, day: &str) -> bool {
-        day.parse::<Date>()
-            .is_ok_and(|d| d >= self.from && d <= self.to)
+    fn contains(&self, day: Date) -> bool {
+        day >= self.from && day <= self.to
     }
+}
+
+/// What a report knows of a set of ASN's names and references.
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    /// NIP -> name (from the roster).
+    pub names: HashMap<String, String>,
+    /// The key of [`shared::secret::asn_ref`].
+    pub ref_key: Vec<u8>,
 }
 
 fn figures(r: &Rollup, ratings: u64) -> PeriodFigures {
@@ -54,86 +69,281 @@ fn figures(r: &Rollup, ratings: u64) -> PeriodFigures {
     }
 }
 
-/// One office's row.
-pub fn office_row(
-    db: &Database,
-    office: &shared::Office,
-    p: Period,
-) -> Result<OfficeReportRow, IngestError> {
+/// Ratings of an office's rollup: with and without a ticket.
+fn all_ratings(r: &Rollup) -> u64 {
+    r.ratings() + r.session_ratings()
+}
+
+/// One office's rollups for a period and the one before, read in one range
+/// scan of its day rows: the period's total, the previous period's total,
+/// the period per day, and the period per service.
+#[derive(Debug, Default)]
+struct OfficeScan {
+    cur: Rollup,
+    before: Rollup,
+    days: BTreeMap<Date, Rollup>,
+    services: BTreeMap<String, Rollup>,
+}
+
+impl OfficeScan {
+    fn merge(&mut self, o: &OfficeScan) {
+        self.cur.merge(&o.cur);
+        self.before.merge(&o.before);
+        for (d, r) in &o.days {
+            self.days.entry(*d).or_default().merge(r);
+        }
+        for (s, r) in &o.services {
+            self.services.entry(s.clone()).or_default().merge(r);
+        }
+    }
+}
+
+fn scan_office(db: &Database, office: &OfficeId, p: Period) -> Result<OfficeScan, IngestError> {
     let prev = p.previous();
-    let (mut cur, mut before) = (Rollup::default(), Rollup::default());
+    let mut scan = OfficeScan::default();
     let r = db.begin_read()?;
     let t = r.open_table(OFFICE_DAY)?;
-    let o = office.id.as_str();
+    let o = office.as_str();
     let (lo, hi) = (
         prev.from.to_string(),
         p.to.tomorrow().unwrap_or(p.to).to_string(),
     );
     for row in t.range((o, lo.as_str(), "")..(o, hi.as_str(), ""))? {
         let (k, v) = row?;
-        let (_, day, _) = k.value();
+        let (_, day, service) = k.value();
+        let Ok(day) = day.parse::<Date>() else {
+            continue;
+        };
         let roll: Rollup = serde_json::from_slice(v.value())?;
         if p.contains(day) {
-            cur.merge(&roll);
+            scan.cur.merge(&roll);
+            scan.days.entry(day).or_default().merge(&roll);
+            scan.services
+                .entry(service.to_owned())
+                .or_default()
+                .merge(&roll);
         } else if prev.contains(day) {
-            before.merge(&roll);
+            scan.before.merge(&roll);
         }
     }
-    let all = |r: &Rollup| r.ratings() + r.session_ratings();
-    let figures_now = figures(&cur, all(&cur));
-    let ikm = cur.ikm.ikm();
+    Ok(scan)
+}
+
+fn row_of(id: &str, name: &str, scan: &OfficeScan) -> OfficeReportRow {
+    let cur = &scan.cur;
     let sample_min = krejcie_morgan_sample_min(cur.served);
-    Ok(OfficeReportRow {
-        office_id: office.id.to_string(),
-        name: office.name.clone(),
+    OfficeReportRow {
+        office_id: id.to_owned(),
+        name: name.to_owned(),
         ikm_sample_min: sample_min,
         ikm_sample_short: cur.ikm.responses < sample_min,
-        grade: ikm.map(|i| i.grade().letter().to_owned()),
-        previous: figures(&before, all(&before)),
-        figures: figures_now,
+        grade: cur.ikm.ikm().map(|i| i.grade().letter().to_owned()),
+        previous: figures(&scan.before, all_ratings(&scan.before)),
+        figures: figures(cur, all_ratings(cur)),
+    }
+}
+
+/// One office's row.
+pub fn office_row(
+    db: &Database,
+    office: &Office,
+    p: Period,
+) -> Result<OfficeReportRow, IngestError> {
+    let scan = scan_office(db, &office.id, p)?;
+    Ok(row_of(office.id.as_str(), &office.name, &scan))
+}
+
+/// The SKM elements of a tally, and the weakest three's codes.
+fn elements_of(t: &IkmTally) -> (Vec<SkmElement>, Vec<String>) {
+    let s = t.summary();
+    let elements = ELEMENTS
+        .iter()
+        .zip(s.elements)
+        .map(|(e, v)| SkmElement {
+            code: e.code.to_owned(),
+            name: e.name_id.to_owned(),
+            sum: v.sum,
+            nrr: v.nrr,
+            nrr_weighted: v.nrr_weighted,
+        })
+        .collect();
+    let weakest = s
+        .weakest
+        .iter()
+        .map(|&i| ELEMENTS[i].code.to_owned())
+        .collect();
+    (elements, weakest)
+}
+
+fn hours_of(r: &Rollup) -> Vec<HourFigures> {
+    (0..24)
+        .map(|h| HourFigures {
+            hour: h as u8,
+            visits: r.hour_visits[h],
+            wait_mean_s: (r.hour_visits[h] > 0)
+                .then(|| (r.hour_wait_s[h] / r.hour_visits[h]) as i64),
+        })
+        .collect()
+}
+
+/// The Monday of `day`'s week.
+fn monday_of(day: Date) -> Date {
+    let back = i64::from(day.weekday().to_monday_zero_offset());
+    day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day)
+}
+
+fn weeks_of(days: &BTreeMap<Date, Rollup>) -> Vec<WeekFigures> {
+    let mut weeks: BTreeMap<Date, Rollup> = BTreeMap::new();
+    for (d, r) in days {
+        weeks.entry(monday_of(*d)).or_default().merge(r);
+    }
+    weeks
+        .into_iter()
+        .map(|(monday, r)| {
+            let mut stats = r.score_stats();
+            stats.add(&ScoreStats::from_counts(&r.session_scores));
+            WeekFigures {
+                week_start: monday.to_string(),
+                services: r.served,
+                ratings: all_ratings(&r),
+                score_mean: stats.mean(),
+                wait_p50_s: r.wait.percentile(0.5),
+                ikm: r.ikm.ikm().map(|i| i.as_f64()),
+            }
+        })
+        .collect()
+}
+
+fn detail_of(p: Period, row: OfficeReportRow, scan: &OfficeScan) -> OfficeDetail {
+    let (elements, weakest) = elements_of(&scan.cur.ikm);
+    OfficeDetail {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        row,
+        elements,
+        weakest,
+        hours: hours_of(&scan.cur),
+        weeks: weeks_of(&scan.days),
+    }
+}
+
+/// An office's report with the figures behind its charts.
+pub fn office_detail(
+    db: &Database,
+    office: &Office,
+    p: Period,
+) -> Result<OfficeDetail, IngestError> {
+    let scan = scan_office(db, &office.id, p)?;
+    let row = row_of(office.id.as_str(), &office.name, &scan);
+    Ok(detail_of(p, row, &scan))
+}
+
+/// The offices of a scope taken together (HR: every office; a head: theirs),
+/// reported as one: its row's id is `*`.
+pub fn scope_detail(
+    db: &Database,
+    offices: &[Office],
+    name: &str,
+    p: Period,
+) -> Result<OfficeDetail, IngestError> {
+    let mut all = OfficeScan::default();
+    for o in offices {
+        all.merge(&scan_office(db, &o.id, p)?);
+    }
+    let row = row_of("*", name, &all);
+    Ok(detail_of(p, row, &all))
+}
+
+/// The official SKM report of an office and period.
+pub fn skm_report(db: &Database, office: &Office, p: Period) -> Result<SkmReport, IngestError> {
+    let scan = scan_office(db, &office.id, p)?;
+    let t = &scan.cur.ikm;
+    let s = t.summary();
+    let (elements, weakest) = elements_of(t);
+    let population = scan.cur.served;
+    let sample_min = krejcie_morgan_sample_min(population);
+    Ok(SkmReport {
+        office_id: office.id.to_string(),
+        name: office.name.clone(),
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        population,
+        respondents: s.respondents,
+        sample_min,
+        sample_short: s.respondents < sample_min,
+        elements,
+        nrr_weighted_total: s.ikm_unconverted,
+        ikm: s.ikm.map(|i| i.as_f64()),
+        grade: s.ikm.map(|i| i.grade().letter().to_owned()),
+        kinerja: s.ikm.map(|i| i.grade().words(shared::Lang::Id).to_owned()),
+        weakest,
     })
 }
 
-/// Rows for every ASN with activity at `office` in the period (or before:
-/// an ASN with only previous-period activity still gets a row).
-pub fn asn_rows(
+/// One ASN's rollups at an office: per service (the period), the previous
+/// period's total, and the period per day.
+#[derive(Debug, Default)]
+struct AsnScan {
+    by_service: BTreeMap<String, Rollup>,
+    before: Rollup,
+    days: BTreeMap<Date, Rollup>,
+}
+
+impl AsnScan {
+    fn total(&self) -> Rollup {
+        let mut t = Rollup::default();
+        for r in self.by_service.values() {
+            t.merge(r);
+        }
+        t
+    }
+}
+
+fn scan_asns(
     db: &Database,
     office: &OfficeId,
-    names: &HashMap<String, String>,
     p: Period,
-    params: FairParams,
-) -> Result<Vec<AsnReportRow>, IngestError> {
+) -> Result<BTreeMap<String, AsnScan>, IngestError> {
     let prev = p.previous();
-    // nip -> (current by service, previous total)
-    let mut cur: BTreeMap<String, BTreeMap<String, Rollup>> = BTreeMap::new();
-    let mut before: BTreeMap<String, Rollup> = BTreeMap::new();
+    let mut out: BTreeMap<String, AsnScan> = BTreeMap::new();
     let r = db.begin_read()?;
     let t = r.open_table(NIP_DAY)?;
     let o = office.as_str();
     for row in t.range((o, "", "", "")..(o, "\u{7f}", "", ""))? {
         let (k, v) = row?;
         let (_, nip, day, service) = k.value();
+        let Ok(day) = day.parse::<Date>() else {
+            continue;
+        };
         if !(p.contains(day) || prev.contains(day)) {
             continue;
         }
         let roll: Rollup = serde_json::from_slice(v.value())?;
+        let a = out.entry(nip.to_owned()).or_default();
         if p.contains(day) {
-            cur.entry(nip.to_owned())
-                .or_default()
+            a.by_service
                 .entry(service.to_owned())
                 .or_default()
                 .merge(&roll);
-            before.entry(nip.to_owned()).or_default();
+            a.days.entry(day).or_default().merge(&roll);
         } else {
-            before.entry(nip.to_owned()).or_default().merge(&roll);
-            cur.entry(nip.to_owned()).or_default();
+            a.before.merge(&roll);
         }
     }
-    let nips: Vec<String> = cur.keys().cloned().collect();
-    let stats: Vec<BTreeMap<String, ScoreStats>> = nips
-        .iter()
-        .map(|n| {
-            cur[n]
+    Ok(out)
+}
+
+fn rows_of(
+    office: &OfficeId,
+    people: &People,
+    scans: &BTreeMap<String, AsnScan>,
+    office_services: &BTreeMap<String, Rollup>,
+    params: FairParams,
+) -> Vec<AsnReportRow> {
+    let stats: Vec<BTreeMap<String, ScoreStats>> = scans
+        .values()
+        .map(|a| {
+            a.by_service
                 .iter()
                 .filter(|(svc, _)| !svc.is_empty())
                 .map(|(svc, r)| (svc.clone(), r.score_stats()))
@@ -141,37 +351,151 @@ pub fn asn_rows(
         })
         .collect();
     let fair = fair_scores(&stats, params);
-    let mut rows = Vec::with_capacity(nips.len());
-    for (i, nip) in nips.iter().enumerate() {
-        let mut total = Rollup::default();
-        for r in cur[nip].values() {
-            total.merge(r);
-        }
-        let prev_total = before.get(nip).cloned().unwrap_or_default();
-        let f = fair[i];
-        let ratings = total.ratings();
-        rows.push(AsnReportRow {
-            nip: nip.clone(),
-            name: names.get(nip).cloned().unwrap_or_default(),
-            office_id: office.to_string(),
-            ratings_by_session: total.session_ratings(),
-            response_rate: (total.served > 0).then(|| ratings as f64 / total.served as f64),
-            score_mean: f.score_mean,
-            expected: f.expected,
-            score_adjusted: f.score_adjusted,
-            ci_low: f.ci_low,
-            ci_high: f.ci_high,
-            band: f.band,
-            previous: figures(&prev_total, prev_total.ratings()),
-            figures: figures(&total, ratings),
-        });
-    }
-    Ok(rows)
+    scans
+        .iter()
+        .zip(fair)
+        .map(|((nip, a), f)| {
+            let total = a.total();
+            let ratings = total.ratings();
+            let mut by_service: Vec<ServiceShare> = a
+                .by_service
+                .iter()
+                .filter(|(svc, _)| !svc.is_empty())
+                .map(|(svc, r)| ServiceShare {
+                    service: svc.clone(),
+                    services: r.served,
+                    ratings: r.ratings(),
+                    score_mean: r.score_stats().mean(),
+                    office_score_mean: office_services
+                        .get(svc)
+                        .and_then(|o| o.score_stats().mean()),
+                })
+                .collect();
+            by_service.sort_by(|x, y| y.services.cmp(&x.services).then(x.service.cmp(&y.service)));
+            let asn_ref = Nip::parse(nip)
+                .map(|n| asn_ref(&people.ref_key, &n))
+                .unwrap_or_default();
+            AsnReportRow {
+                asn_ref,
+                nip: nip.clone(),
+                name: people.names.get(nip).cloned().unwrap_or_default(),
+                office_id: office.to_string(),
+                ratings_by_session: total.session_ratings(),
+                response_rate: (total.served > 0).then(|| ratings as f64 / total.served as f64),
+                score_mean: f.score_mean,
+                expected: f.expected,
+                score_adjusted: f.score_adjusted,
+                ci_low: f.ci_low,
+                ci_high: f.ci_high,
+                band: f.band,
+                previous: figures(&a.before, a.before.ratings()),
+                figures: figures(&total, ratings),
+                by_service,
+            }
+        })
+        .collect()
+}
+
+/// Rows for every ASN with activity at `office` in the period (or before:
+/// an ASN with only previous-period activity still gets a row).
+pub fn asn_rows(
+    db: &Database,
+    office: &OfficeId,
+    people: &People,
+    p: Period,
+    params: FairParams,
+) -> Result<Vec<AsnReportRow>, IngestError> {
+    let scans = scan_asns(db, office, p)?;
+    let office_scan = scan_office(db, office, p)?;
+    Ok(rows_of(
+        office,
+        people,
+        &scans,
+        &office_scan.services,
+        params,
+    ))
+}
+
+/// The evidence behind one ASN's figures at `office` for a period; `None`
+/// when they have no activity there in it or the period before.
+pub fn asn_evidence(
+    db: &Database,
+    office: &Office,
+    nip: &Nip,
+    people: &People,
+    p: Period,
+    params: FairParams,
+) -> Result<Option<AsnEvidence>, IngestError> {
+    let scans = scan_asns(db, &office.id, p)?;
+    let office_scan = scan_office(db, &office.id, p)?;
+    let rows = rows_of(&office.id, people, &scans, &office_scan.services, params);
+    let Some(row) = rows.into_iter().find(|r| r.nip == nip.as_str()) else {
+        return Ok(None);
+    };
+    let a = scans
+        .get(nip.as_str())
+        .map(AsnScan::total)
+        .unwrap_or_default();
+    let office_ratings = office_scan.cur.ratings();
+    let mut comments: Vec<EvidenceComment> =
+        crate::ingest::nip_ratings(db, &office.id, nip, &p.from.to_string(), &p.to.to_string())?
+            .into_iter()
+            .filter(|(_, r)| matches!(r.status, RatingStatus::Counted { .. }))
+            .filter_map(|(day, r)| {
+                Some(EvidenceComment {
+                    rating_id: r.event.rating_id,
+                    day,
+                    score: r.event.score.get(),
+                    comment: r.event.comment?.as_str().to_owned(),
+                    channel: r.event.channel,
+                })
+            })
+            .collect();
+    comments.sort_by(|x, y| y.day.cmp(&x.day).then(y.rating_id.cmp(&x.rating_id)));
+    let days = scans
+        .get(nip.as_str())
+        .map(|s| s.days.clone())
+        .unwrap_or_default();
+    Ok(Some(AsnEvidence {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        row,
+        score_counts: a.scores,
+        u6_nrr: a.ikm.nrr(5),
+        u7_nrr: a.ikm.nrr(6),
+        service_p90_s: a.service.percentile(0.9),
+        office_response_rate: (office_scan.cur.served > 0)
+            .then(|| office_ratings as f64 / office_scan.cur.served as f64),
+        comments,
+        weeks: weeks_of(&days),
+    }))
+}
+
+/// The period presets of the report pages, for an office-local `today`.
+pub fn preset(name: &str, today: Date) -> Option<Period> {
+    let first_of = |month: i8| Date::new(today.year(), month, 1).ok();
+    let end_of = |from: Date, months: i32| {
+        from.checked_add(jiff::Span::new().months(months))
+            .ok()
+            .and_then(|d| d.yesterday().ok())
+    };
+    let (from, months) = match name {
+        "bulan" => (first_of(today.month())?, 1),
+        "triwulan" => (first_of((today.month() - 1) / 3 * 3 + 1)?, 3),
+        "semester" => (first_of(if today.month() <= 6 { 1 } else { 7 })?, 6),
+        "tahun" => (first_of(1)?, 12),
+        _ => return None,
+    };
+    Some(Period {
+        from,
+        to: end_of(from, months)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::civil::Weekday;
 
     #[test]
     fn the_previous_period_has_the_same_length_and_ends_the_day_before() {
@@ -182,5 +506,37 @@ mod tests {
         let prev = p.previous();
         assert_eq!(prev.to.to_string(), "2026-06-30");
         assert_eq!((prev.to - prev.from).get_days(), (p.to - p.from).get_days());
+    }
+
+    #[test]
+    fn presets_cover_the_month_quarter_semester_and_year_of_today() {
+        let today: Date = "2026-11-14".parse().unwrap();
+        let p = |n| {
+            let p = preset(n, today).unwrap();
+            (p.from.to_string(), p.to.to_string())
+        };
+        assert_eq!(p("bulan"), ("2026-11-01".into(), "2026-11-30".into()));
+        assert_eq!(p("triwulan"), ("2026-10-01".into(), "2026-12-31".into()));
+        assert_eq!(p("semester"), ("2026-07-01".into(), "2026-12-31".into()));
+        assert_eq!(p("tahun"), ("2026-01-01".into(), "2026-12-31".into()));
+        assert!(preset("abad", today).is_none());
+        let feb = preset("bulan", "2028-02-10".parse().unwrap()).unwrap();
+        assert_eq!(feb.to.to_string(), "2028-02-29");
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        assert_eq!(
+            monday_of("2026-11-14".parse().unwrap()).to_string(),
+            "2026-11-09"
+        );
+        assert_eq!(
+            monday_of("2026-11-09".parse().unwrap()).to_string(),
+            "2026-11-09"
+        );
+        assert_eq!(
+            monday_of("2026-11-09".parse().unwrap()).weekday(),
+            Weekday::Monday
+        );
     }
 }

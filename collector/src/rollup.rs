@@ -133,6 +133,12 @@ pub struct Rollup {
     /// Flagged ratings (kept, never in scores or the IKM).
     #[serde(default)]
     pub flagged: u64,
+    /// Completed visits by office-local hour of arrival (ticket taken).
+    #[serde(default)]
+    pub hour_visits: [u64; 24],
+    /// Sum of those visits' waits, seconds, by the same hour.
+    #[serde(default)]
+    pub hour_wait_s: [u64; 24],
 }
 
 impl Rollup {
@@ -150,6 +156,10 @@ impl Rollup {
         }
         self.ikm.merge(&o.ikm);
         self.flagged += o.flagged;
+        for h in 0..24 {
+            self.hour_visits[h] += o.hour_visits[h];
+            self.hour_wait_s[h] += o.hour_wait_s[h];
+        }
     }
 
     /// Ratings tied to tickets.

@@ -44,6 +44,12 @@ pub struct AppState {
     pub refused_limiter: Arc<RateLimiter>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The key of the ASN's opaque references (read once at start).
+    pub asn_ref_key: Vec<u8>,
+    /// Bounds concurrent argon2 password checks (each takes ~19 MiB).
+    pub password_gate: httpkit::Gate,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Arc<RateLimiter>,
 }
 
 /// A collector bound to its port, not yet serving.
@@ -100,6 +106,10 @@ impl Application {
             )
         })?;
         let (admin_token_hash, admin_token_printed) = settle_admin_token(&store, &settings).await?;
+        let asn_ref_key = store
+            .asn_ref_key()
+            .await
+            .context("cannot read the database's keys")?;
 
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -126,6 +136,16 @@ impl Application {
             qr_limiter: Arc::new(RateLimiter::per_minute(settings.qr_rate_limit_per_min)),
             refused_limiter: Arc::new(RateLimiter::per_minute(settings.qr_rate_limit_per_min)),
             trusted_proxies: settings.trusted_proxies.clone(),
+            asn_ref_key,
+            password_gate: httpkit::Gate::new(
+                2,
+                std::time::Duration::from_secs(5),
+                shared::Msg::new(
+                    "Terlalu banyak percobaan masuk sekaligus. Coba lagi sebentar lagi.",
+                    "Too many sign-ins at once. Try again in a moment.",
+                ),
+            ),
+            login_limiter: Arc::new(RateLimiter::per_minute(30)),
         });
         let metrics = web::Data::new(HttpMetrics::default());
         let server = HttpServer::new(move || {

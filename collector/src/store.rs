@@ -47,9 +47,19 @@ const ROSTER_BY_NIP: TableDefinition<&str, &str> = TableDefinition::new("roster_
 const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
 /// Token id (UUID v7) -> SHA-256 of the token: revocation by id.
 const TOKEN_IDS: TableDefinition<u128, &[u8]> = TableDefinition::new("token_ids");
+/// Username -> [`UserRecord`] (JSON): HR staff and office heads who sign in
+/// to the pages.
+const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
+/// SHA-256 of a page session's token -> [`WebSession`] (JSON).
+const WEB_SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("web_sessions");
+/// An ASN's opaque reference -> NIP, written when the roster is imported, so
+/// that a page address resolves to its ASN without the NIP in it.
+const ASN_REFS: TableDefinition<&str, &str> = TableDefinition::new("asn_refs");
 
 const META_SCHEMA: &str = "schema_version";
 const META_ADMIN_TOKEN: &str = "admin_token_sha256";
+/// The key of [`shared::secret::asn_ref`], made when the file is created.
+const META_ASN_REF_KEY: &str = "asn_ref_key";
 const COUNT_ROSTER_ACTIVE: &str = "roster_active";
 
 /// The layout version written into new files. Version 2 scoped tickets by
@@ -195,6 +205,55 @@ pub enum Role {
         /// The office.
         office_id: OfficeId,
     },
+}
+
+/// A person who signs in to the report pages (created by the operator).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// Sign-in name.
+    pub username: String,
+    /// What they may see.
+    pub role: Role,
+    /// Argon2 PHC string of the password.
+    pub password_hash: String,
+    /// When created.
+    pub created_at: Timestamp,
+    /// Wrong passwords in a row.
+    #[serde(default)]
+    pub failures: u32,
+    /// Locked until, after too many wrong passwords.
+    #[serde(default)]
+    pub locked_until: Option<Timestamp>,
+}
+
+/// A signed-in page session (under the SHA-256 of its cookie's token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebSession {
+    /// Who.
+    pub username: String,
+    /// What they may see (as when they signed in; a deleted user's sessions
+    /// end with them).
+    pub role: Role,
+    /// Since when.
+    pub created_at: Timestamp,
+    /// Until when.
+    pub expires_at: Timestamp,
+}
+
+/// Wrong passwords in a row that lock a user.
+pub const MAX_PASSWORD_FAILS: u32 = 5;
+/// How long a user stays locked.
+pub const LOCK_MINUTES: i64 = 5;
+
+/// What a password check did to the user's record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoginOutcome {
+    /// Right password: here is the user.
+    Ok(UserRecord),
+    /// Wrong password (or no such user).
+    Wrong,
+    /// Locked for this many more seconds.
+    Locked(u64),
 }
 
 /// Sizes of the registry, for `/metrics`.
@@ -370,6 +429,17 @@ impl Store {
             txn.open_table(ROSTER_BY_NIP)?;
             txn.open_table(TOKENS)?;
             txn.open_table(TOKEN_IDS)?;
+            txn.open_table(USERS)?;
+            txn.open_table(WEB_SESSIONS)?;
+            txn.open_table(ASN_REFS)?;
+            if meta.get(META_ASN_REF_KEY)?.is_none() {
+                let mut key = [0u8; 32];
+                crate::auth::fill_random(&mut key).map_err(|e| StoreError::Corrupt {
+                    what: "new asn_ref key",
+                    detail: e.to_string(),
+                })?;
+                meta.insert(META_ASN_REF_KEY, key.as_slice())?;
+            }
             Ok(())
         })?;
         let db = Arc::new(db);
@@ -697,6 +767,175 @@ impl Store {
         .await
     }
 
+    // ------------------------------------------------------------ people
+
+    /// Adds a user; `false` (writing nothing) when the name is taken, or
+    /// [`StoreError::UnknownOffice`] for a head of an office that does not
+    /// exist.
+    pub async fn create_user(&self, user: UserRecord) -> Result<bool, StoreError> {
+        self.run(move |db| {
+            let bytes = encode(&user)?;
+            write(db, |txn| {
+                if let Role::Head { office_id } = &user.role
+                    && txn.open_table(OFFICES)?.get(office_id.as_str())?.is_none()
+                {
+                    return Err(StoreError::UnknownOffice(office_id.clone()));
+                }
+                let mut users = txn.open_table(USERS)?;
+                if users.get(user.username.as_str())?.is_some() {
+                    return Ok(false);
+                }
+                users.insert(user.username.as_str(), bytes.as_slice())?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    /// Removes a user and ends their sessions; `false` when there was none.
+    pub async fn delete_user(&self, username: String) -> Result<bool, StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                let removed = txn.open_table(USERS)?.remove(username.as_str())?.is_some();
+                let mut sessions = txn.open_table(WEB_SESSIONS)?;
+                sessions.retain(|_, v| {
+                    serde_json::from_slice::<WebSession>(v).is_ok_and(|s| s.username != username)
+                })?;
+                Ok(removed)
+            })
+        })
+        .await
+    }
+
+    /// A user by name.
+    pub async fn user(&self, username: String) -> Result<Option<UserRecord>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let users = txn.open_table(USERS)?;
+            let found = users.get(username.as_str())?;
+            found.map(|v| decode("user", v.value())).transpose()
+        })
+        .await
+    }
+
+    /// Records a password check done outside (argon2 is slow): a right one
+    /// clears the count, a wrong one counts and locks after
+    /// [`MAX_PASSWORD_FAILS`] in a row; a locked user stays locked whatever
+    /// the password.
+    pub async fn record_login(
+        &self,
+        username: String,
+        password_ok: bool,
+        now: Timestamp,
+    ) -> Result<LoginOutcome, StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                let mut users = txn.open_table(USERS)?;
+                let found = users.get(username.as_str())?;
+                let Some(mut user) = found
+                    .map(|v| decode::<UserRecord>("user", v.value()))
+                    .transpose()?
+                else {
+                    return Ok(LoginOutcome::Wrong);
+                };
+                if let Some(until) = user.locked_until
+                    && until > now
+                {
+                    return Ok(LoginOutcome::Locked(
+                        until.duration_since(now).as_secs().max(1).unsigned_abs(),
+                    ));
+                }
+                let outcome = if password_ok {
+                    user.failures = 0;
+                    user.locked_until = None;
+                    LoginOutcome::Ok(user.clone())
+                } else {
+                    user.failures += 1;
+                    if user.failures >= MAX_PASSWORD_FAILS {
+                        user.failures = 0;
+                        user.locked_until =
+                            Some(now + jiff::SignedDuration::from_mins(LOCK_MINUTES));
+                    }
+                    LoginOutcome::Wrong
+                };
+                users.insert(username.as_str(), encode(&user)?.as_slice())?;
+                Ok(outcome)
+            })
+        })
+        .await
+    }
+
+    /// Stores a page session under its token's hash.
+    pub async fn create_web_session(
+        &self,
+        hash: [u8; 32],
+        session: WebSession,
+    ) -> Result<(), StoreError> {
+        self.run(move |db| {
+            let bytes = encode(&session)?;
+            write(db, |txn| {
+                txn.open_table(WEB_SESSIONS)?
+                    .insert(hash.as_slice(), bytes.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The live page session under `hash` at `now`.
+    pub async fn web_session(
+        &self,
+        hash: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<WebSession>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let sessions = txn.open_table(WEB_SESSIONS)?;
+            let found = sessions.get(hash.as_slice())?;
+            let session: Option<WebSession> =
+                found.map(|v| decode("session", v.value())).transpose()?;
+            Ok(session.filter(|s| s.expires_at > now))
+        })
+        .await
+    }
+
+    /// Ends a page session.
+    pub async fn end_web_session(&self, hash: [u8; 32]) -> Result<(), StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                txn.open_table(WEB_SESSIONS)?.remove(hash.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The key of [`shared::secret::asn_ref`].
+    pub async fn asn_ref_key(&self) -> Result<Vec<u8>, StoreError> {
+        self.run(|db| {
+            let txn = db.begin_read()?;
+            let meta = txn.open_table(META)?;
+            let key = meta.get(META_ASN_REF_KEY)?;
+            key.map(|k| k.value().to_vec())
+                .ok_or_else(|| StoreError::Corrupt {
+                    what: "asn_ref key",
+                    detail: "missing".into(),
+                })
+        })
+        .await
+    }
+
+    /// The NIP an opaque reference stands for.
+    pub async fn nip_of_ref(&self, asn_ref: String) -> Result<Option<Nip>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let refs = txn.open_table(ASN_REFS)?;
+            let found = refs.get(asn_ref.as_str())?;
+            Ok(found.and_then(|v| Nip::parse(v.value()).ok()))
+        })
+        .await
+    }
+
     // ------------------------------------------------------------ QR ratings
 
     /// Records a citizen's QR rating unless its ticket already has a rating
@@ -813,6 +1052,12 @@ fn import_rows(
         .map(|v| v.value())
         .unwrap_or(0);
     let mut known_offices = BTreeSet::new();
+    let mut refs = txn.open_table(ASN_REFS)?;
+    let ref_key = txn
+        .open_table(META)?
+        .get(META_ASN_REF_KEY)?
+        .map(|k| k.value().to_vec())
+        .unwrap_or_default();
     for row in rows {
         if !known_offices.contains(&row.office_id) {
             if offices.get(row.office_id.as_str())?.is_none() {
@@ -841,6 +1086,7 @@ fn import_rows(
         };
         roster.insert((row.office_id.as_str(), nip), encode(&record)?.as_slice())?;
         by_nip.insert(nip, row.office_id.as_str())?;
+        refs.insert(shared::secret::asn_ref(&ref_key, &row.nip).as_str(), nip)?;
         if row.active {
             active += 1;
         }

@@ -18,6 +18,17 @@
 
 use std::collections::BTreeMap;
 
+/// The rule in one sentence, in Bahasa Indonesia, as every evidence page
+/// states it.
+pub const RULE_ID: &str = "Skor Anda adalah rata-rata penilaian warga atas layanan Anda yang \
+    digabung dengan capaian kantor pada jenis layanan yang sama, dihitung setara sedikitnya \
+    sepuluh penilaian tambahan, sehingga segelintir penilaian tidak dapat menentukan diri Anda.";
+
+/// The same in English.
+pub const RULE_EN: &str = "Your score is your own ratings averaged together with what the \
+    office achieves on the same services, counted as at least ten extra ratings, so a handful \
+    of ratings cannot define you.";
+
 use serde::{Deserialize, Serialize};
 
 /// Sufficient statistics of a set of quick scores.

@@ -8,9 +8,10 @@
 
 use std::fmt;
 
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::Msg;
+use crate::{Msg, Nip};
 
 /// The SHA-256 of a bearer token: what is stored and compared, never the
 /// token itself.
@@ -27,6 +28,21 @@ pub fn token_digest_hex(token: &str) -> String {
 /// about how many leading bytes matched.
 pub fn digests_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The opaque reference of an ASN in URLs and report rows: a keyed hash of
+/// the NIP (HMAC-SHA256 with the collector's secret `key`, 80 bits as 20 hex
+/// characters). The NIP encodes a birth date and gender and has little
+/// entropy, so an unkeyed hash could be reversed by trying them all; the key
+/// makes the reference meaningless outside the collector.
+pub fn asn_ref(key: &[u8], nip: &Nip) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(b"asn_ref.");
+    mac.update(nip.as_str().as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..10])
 }
 
 /// A staff PIN: 4 to 8 ASCII digits. Its `Debug` never shows the digits, so
@@ -99,6 +115,18 @@ mod tests {
         assert!(digests_equal(&a, &b));
         b[31] ^= 1;
         assert!(!digests_equal(&a, &b));
+    }
+
+    #[test]
+    fn an_asn_ref_is_stable_opaque_and_depends_on_the_key() {
+        let nip = Nip::parse("196608011988031001").unwrap();
+        let r = asn_ref(b"key one", &nip);
+        assert_eq!(r.len(), 20);
+        assert_eq!(r, asn_ref(b"key one", &nip));
+        assert_ne!(r, asn_ref(b"key two", &nip));
+        assert!(!r.contains("1966"));
+        let other = Nip::parse("198503122021212004").unwrap();
+        assert_ne!(r, asn_ref(b"key one", &other));
     }
 
     #[test]

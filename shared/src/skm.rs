@@ -503,6 +503,63 @@ impl IkmTally {
     }
 }
 
+/// One element's line of the SKM report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ElementScore {
+    /// Sum of its answers over the full responses.
+    pub sum: u64,
+    /// Its NRR: the mean answer (1..4).
+    pub nrr: Option<f64>,
+    /// NRR x 1/9 (the exact weight, not 0.11).
+    pub nrr_weighted: Option<f64>,
+}
+
+/// The SKM figures of a set of full responses, as PermenPAN-RB 14/2017 lays
+/// them out: per element the sum, NRR and weighted NRR; the IKM (sum of the
+/// weighted NRRs, 1..4) and the converted IKM (x 25, the integer-exact
+/// rounding of [`IkmTally::ikm`]); and the weakest elements (the basis of the
+/// follow-up plan).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkmSummary {
+    /// Full responses.
+    pub respondents: u64,
+    /// U1..U9.
+    pub elements: [ElementScore; 9],
+    /// Sum of the weighted NRRs (1..4), unrounded.
+    pub ikm_unconverted: Option<f64>,
+    /// The converted index (25..100), two decimals.
+    pub ikm: Option<Ikm>,
+    /// Indexes (0-based) of the three elements with the lowest NRR, lowest
+    /// first (ties in element order).
+    pub weakest: Vec<usize>,
+}
+
+impl IkmTally {
+    /// The SKM report's figures.
+    pub fn summary(&self) -> SkmSummary {
+        let n = self.responses;
+        let elements: [ElementScore; 9] = std::array::from_fn(|i| ElementScore {
+            sum: self.sums[i],
+            nrr: self.nrr(i),
+            nrr_weighted: (n > 0).then(|| self.sums[i] as f64 / (9.0 * n as f64)),
+        });
+        let total: u64 = self.sums.iter().sum();
+        let mut order: Vec<usize> = (0..9).collect();
+        order.sort_by(|&a, &b| self.sums[a].cmp(&self.sums[b]).then(a.cmp(&b)));
+        SkmSummary {
+            respondents: n,
+            elements,
+            ikm_unconverted: (n > 0).then(|| total as f64 / (9.0 * n as f64)),
+            ikm: self.ikm(),
+            weakest: if n > 0 {
+                order.into_iter().take(3).collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
 /// The Krejcie-Morgan minimum sample for a population of `population`
 /// (95% confidence, 5% margin, P = 0.5): 100 -> 80, 1,000 -> 278,
 /// 10,000 -> 370, very large -> 384.
@@ -596,6 +653,25 @@ mod tests {
         assert_eq!(g(6500), Grade::C);
         assert_eq!(g(6499), Grade::D);
         assert_eq!(g(2500), Grade::D);
+    }
+
+    #[test]
+    fn the_summary_weighs_each_element_by_exactly_one_ninth_and_names_the_weakest() {
+        let t = tally(&[[4, 4, 3, 3, 3, 3, 3, 3, 2], [4, 3, 3, 2, 3, 3, 4, 4, 1]]);
+        let s = t.summary();
+        assert_eq!(s.respondents, 2);
+        assert_eq!(s.elements[0].sum, 8);
+        assert_eq!(s.elements[0].nrr, Some(4.0));
+        assert_eq!(s.elements[8].nrr_weighted, Some(3.0 / 18.0));
+        let weighted: f64 = s.elements.iter().map(|e| e.nrr_weighted.unwrap()).sum();
+        assert!((s.ikm_unconverted.unwrap() - weighted).abs() < 1e-12);
+        assert_eq!(s.ikm, t.ikm());
+        assert_eq!(
+            s.weakest,
+            [8, 3, 2],
+            "U9 (1.5), then U4 (2.5), then U3 before U5 (3.0)"
+        );
+        assert!(IkmTally::default().summary().weakest.is_empty());
     }
 
     #[test]

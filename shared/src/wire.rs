@@ -665,9 +665,27 @@ pub struct OfficeReportRow {
     pub previous: PeriodFigures,
 }
 
+/// An ASN's figures on one service type (ASN are compared within types).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceShare {
+    /// Service code.
+    pub service: String,
+    /// Completed service records of that service.
+    pub services: u64,
+    /// Ratings of those visits.
+    pub ratings: u64,
+    /// Their mean quick score.
+    pub score_mean: Option<f64>,
+    /// The office's mean quick score on the same service.
+    pub office_score_mean: Option<f64>,
+}
+
 /// A row of `GET /api/v1/reports/asn`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AsnReportRow {
+    /// The ASN's opaque reference (what page addresses carry; never the NIP).
+    #[serde(default)]
+    pub asn_ref: String,
     /// NIP.
     pub nip: String,
     /// Name (from the roster).
@@ -696,6 +714,9 @@ pub struct AsnReportRow {
     pub band: Option<crate::fair::Band>,
     /// The period of equal length just before.
     pub previous: PeriodFigures,
+    /// Per service type served, most served first.
+    #[serde(default)]
+    pub by_service: Vec<ServiceShare>,
 }
 
 /// `GET /api/v1/reports/offices` answer.
@@ -718,4 +739,171 @@ pub struct AsnReport {
     pub to: String,
     /// Rows.
     pub rows: Vec<AsnReportRow>,
+}
+
+/// One SKM element's line of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkmElement {
+    /// `U1`..`U9`.
+    pub code: String,
+    /// The element's name (Bahasa Indonesia, as the regulation names it).
+    pub name: String,
+    /// Sum of its answers over the full responses.
+    pub sum: u64,
+    /// Its NRR (mean answer, 1..4).
+    pub nrr: Option<f64>,
+    /// NRR x 1/9.
+    pub nrr_weighted: Option<f64>,
+}
+
+/// `GET /api/v1/reports/skm`: the official SKM report of an office and
+/// period (PermenPAN-RB 14/2017); the .xlsx and the printable page carry the
+/// same numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkmReport {
+    /// Office.
+    pub office_id: String,
+    /// Its name (the unit of service).
+    pub name: String,
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// Population served: completed service records in the period.
+    pub population: u64,
+    /// Full nine-element responses.
+    pub respondents: u64,
+    /// The Krejcie-Morgan minimum sample for the population.
+    pub sample_min: u64,
+    /// Whether `respondents` is below it.
+    pub sample_short: bool,
+    /// U1..U9.
+    pub elements: Vec<SkmElement>,
+    /// Sum of the weighted NRRs (the IKM before conversion, 1..4).
+    pub nrr_weighted_total: Option<f64>,
+    /// The converted IKM (25..100), two decimals.
+    pub ikm: Option<f64>,
+    /// Mutu pelayanan: A, B, C or D.
+    pub grade: Option<String>,
+    /// Kinerja unit pelayanan: the grade's words.
+    pub kinerja: Option<String>,
+    /// The three weakest elements' codes, weakest first: what the follow-up
+    /// plan addresses.
+    pub weakest: Vec<String>,
+}
+
+/// Visits and waits by office-local hour of arrival.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HourFigures {
+    /// 0..23.
+    pub hour: u8,
+    /// Completed visits whose ticket was taken in that hour.
+    pub visits: u64,
+    /// Their mean wait, seconds.
+    pub wait_mean_s: Option<i64>,
+}
+
+/// One week (Monday to Sunday, office-local) of a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeekFigures {
+    /// The Monday.
+    pub week_start: String,
+    /// Completed service records.
+    pub services: u64,
+    /// Counted ratings.
+    pub ratings: u64,
+    /// Mean quick score.
+    pub score_mean: Option<f64>,
+    /// Median wait, seconds.
+    pub wait_p50_s: Option<i64>,
+    /// Converted IKM of the week's full responses.
+    pub ikm: Option<f64>,
+}
+
+/// `GET /api/v1/reports/offices/{office_id}`: an office's report with the
+/// figures behind its charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeDetail {
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// The office's row, as in `/api/v1/reports/offices`.
+    pub row: OfficeReportRow,
+    /// U1..U9 of the period's full responses.
+    pub elements: Vec<SkmElement>,
+    /// The three weakest elements' codes.
+    pub weakest: Vec<String>,
+    /// 24 hours.
+    pub hours: Vec<HourFigures>,
+    /// The period's weeks.
+    pub weeks: Vec<WeekFigures>,
+}
+
+/// A comment on a rating attributed to an ASN, as the evidence page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceComment {
+    /// The rating.
+    pub rating_id: RatingId,
+    /// Office-local day.
+    pub day: String,
+    /// Its quick score.
+    pub score: u8,
+    /// The citizen's words, as given (always escaped when shown).
+    pub comment: String,
+    /// Tablet or QR.
+    pub channel: Channel,
+}
+
+/// `GET /api/v1/reports/asn/{asn_ref}`: the evidence behind one ASN's
+/// figures for a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AsnEvidence {
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// The ASN's row, as in `/api/v1/reports/asn`.
+    pub row: AsnReportRow,
+    /// Counted quick scores 1..4 of visits they served.
+    pub score_counts: [u64; 4],
+    /// U6 (competence) NRR of full responses about their visits.
+    pub u6_nrr: Option<f64>,
+    /// U7 (behaviour) NRR of the same.
+    pub u7_nrr: Option<f64>,
+    /// Service time, 90th percentile, seconds.
+    pub service_p90_s: Option<i64>,
+    /// The office's response rate, for comparison.
+    pub office_response_rate: Option<f64>,
+    /// Comments on counted ratings of their visits (flagged and duplicate
+    /// ratings left out), newest first.
+    pub comments: Vec<EvidenceComment>,
+    /// Their weeks.
+    pub weeks: Vec<WeekFigures>,
+}
+
+/// `POST /api/v1/users` body: a person who signs in to the report pages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewUser {
+    /// Sign-in name: 3 to 32 of a-z, 0-9, `.`, `_`, `-`.
+    pub username: String,
+    /// At least 10 characters.
+    pub password: String,
+    /// `hr` or `head`.
+    pub role: String,
+    /// The office, for `head`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_id: Option<String>,
+}
+
+/// `POST /api/v1/users` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserCreated {
+    /// Sign-in name.
+    pub username: String,
+    /// `hr` or `head`.
+    pub role: String,
+    /// The office, for `head`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_id: Option<String>,
 }

@@ -76,6 +76,7 @@ pub fn offices() -> Vec<DemoOffice> {
             staff: vec![
                 ("198204102008012005", "Rina Marlina", "4711"),
                 ("199106232019031007", "Andi Saputra", "5822"),
+                ("198711032012122001", "Dian Puspita", "6633"),
             ],
         },
         DemoOffice {
@@ -96,6 +97,7 @@ pub fn offices() -> Vec<DemoOffice> {
             staff: vec![
                 ("197708142006041002", "Yusrizal", "6933"),
                 ("199312012020122003", "Nurul Hidayah", "7044"),
+                ("198905212014031002", "Rizki Pratama", "7311"),
             ],
         },
         DemoOffice {
@@ -116,6 +118,7 @@ pub fn offices() -> Vec<DemoOffice> {
             staff: vec![
                 ("198601192011012006", "Maria Ndolu", "1357"),
                 ("198409302009031004", "Fransiskus Tefa", "2468"),
+                ("199002142015032003", "Yuliana Bria", "3579"),
             ],
         },
         DemoOffice {
@@ -132,6 +135,7 @@ pub fn offices() -> Vec<DemoOffice> {
             staff: vec![
                 ("198812252015031003", "Yohanes Wenda", "9753"),
                 ("199204042018012002", "Ester Lokobal", "8642"),
+                ("198606302010011005", "Markus Kogoya", "4455"),
             ],
         },
     ]

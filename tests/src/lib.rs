@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod demo_data;
+pub mod semester;
 
 /// Runs a tool's async main on a multi-threaded runtime, printing
 /// `name: error` and failing the process on error.

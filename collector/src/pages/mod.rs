@@ -10,5 +10,8 @@
 //! Architecture invariant: no `PreEscaped` around anything a person typed;
 //! maud escapes every interpolated string, so a comment shows as text.
 
+pub mod laporan;
 pub mod layout;
+pub mod publik;
 pub mod rate;
+pub mod staff;

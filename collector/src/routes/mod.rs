@@ -13,6 +13,9 @@ pub mod admin;
 pub mod batches;
 pub mod health;
 pub mod kiosks;
+pub mod laporan;
+pub mod people;
+pub mod publik;
 pub mod qr;
 pub mod reports;
 
@@ -64,7 +67,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/tokens").route(web::post().to(admin::create_token)))
         .service(resource("/api/v1/tokens/{token_id}").route(web::delete().to(admin::revoke_token)))
         .service(resource("/api/v1/reports/offices").route(web::get().to(reports::offices)))
+        .service(
+            resource("/api/v1/reports/offices/{office_id}").route(web::get().to(reports::office)),
+        )
+        .service(resource("/api/v1/reports/summary").route(web::get().to(reports::summary)))
         .service(resource("/api/v1/reports/asn").route(web::get().to(reports::asn)))
+        .service(resource("/api/v1/reports/asn/{asn_ref}").route(web::get().to(reports::evidence)))
+        .service(resource("/api/v1/reports/skm").route(web::get().to(reports::skm)))
+        .service(resource("/api/v1/reports/skm.xlsx").route(web::get().to(reports::skm_xlsx)))
+        .service(resource("/api/v1/users").route(web::post().to(people::create_user)))
+        .service(resource("/api/v1/users/{username}").route(web::delete().to(people::delete_user)))
+        // People's pages.
+        .service(
+            resource("/masuk")
+                .route(web::get().to(people::signin_page))
+                .route(web::post().to(people::signin)),
+        )
+        .service(resource("/keluar").route(web::post().to(people::signout)))
+        .service(resource("/laporan").route(web::get().to(laporan::overview)))
+        .service(resource("/laporan/{office_id}").route(web::get().to(laporan::office)))
+        .service(
+            resource("/laporan/{office_id}/asn/{asn_ref}").route(web::get().to(laporan::evidence)),
+        )
+        .service(resource("/laporan/{office_id}/skm").route(web::get().to(laporan::skm)))
+        .service(resource("/publik/{office_id}").route(web::get().to(publik::page)))
+        .service(resource("/publik/{office_id}/badge.svg").route(web::get().to(publik::badge)))
         // Citizens' phones (public, POSTs rate limited per address).
         .service(
             resource("/r/{token}")

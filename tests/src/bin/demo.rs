@@ -42,7 +42,16 @@ struct DemoState {
     /// Each kiosk's operator token (pairs tablets).
     #[serde(default)]
     operator_tokens: BTreeMap<String, String>,
+    /// Sign-ins of the report pages: username -> password.
+    #[serde(default)]
+    users: BTreeMap<String, String>,
 }
+
+/// The HR user of the demo.
+const HR_USER: &str = "hr.pusat";
+/// How far back the demo's history goes (about three quarters: this
+/// semester and the one before, for the comparisons).
+const HISTORY_DAYS: i64 = 270;
 
 fn random_hex() -> anyhow::Result<String> {
     let mut b = [0u8; 32];
@@ -145,7 +154,33 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 .token,
         );
     }
+    // People who sign in to the report pages: HR and each office's head.
+    let mut wanted: Vec<(String, serde_json::Value)> =
+        vec![(HR_USER.to_owned(), serde_json::json!({"role": "hr"}))];
+    for o in demo_data::offices() {
+        wanted.push((
+            format!("kepala.{}", o.id),
+            serde_json::json!({"role": "head", "office_id": o.id}),
+        ));
+    }
+    for (username, mut body) in wanted {
+        if state.users.contains_key(&username) {
+            continue;
+        }
+        let password = random_hex()?[..16].to_owned();
+        body["username"] = username.clone().into();
+        body["password"] = password.clone().into();
+        let res = admin(reqwest::Method::POST, "/api/v1/users")
+            .json(&body)
+            .send()
+            .await?;
+        ok_json::<serde_json::Value>(res, "creating a user").await?;
+        state.users.insert(username, password);
+    }
     std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+    if first_run {
+        seed_history(&http, &local, &state).await?;
+    }
 
     let mut out = String::new();
     use std::fmt::Write as _;
@@ -157,7 +192,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "HR token       {}",
+        "Report pages   {collector_url}/laporan   sign in as HR: {HR_USER} / {}",
+        state.users.get(HR_USER).map(String::as_str).unwrap_or("")
+    )?;
+    writeln!(
+        out,
+        "HR token       {}   (for scripts: Authorization: Bearer ...)",
         state.hr_token.as_deref().unwrap_or("")
     )?;
     writeln!(
@@ -207,6 +247,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
             )?;
         }
         writeln!(out, "  operator token {operator}")?;
+        let head = format!("kepala.{}", o.id);
+        writeln!(
+            out,
+            "  head sign-in   {head} / {}   published result {collector_url}/publik/{}",
+            state.users.get(&head).map(String::as_str).unwrap_or(""),
+            o.id
+        )?;
         writeln!(out, "  head token     {}", state.head_tokens[o.id])?;
         for (nip, name, pin) in &o.staff {
             writeln!(out, "  ASN            {name:<18} NIP {nip}  PIN {pin}")?;
@@ -216,7 +263,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         seed_visits(&http, args.port, &state.operator_tokens).await?;
         writeln!(
             out,
-            "\nSeeded a few rated visits at every office (first run only)."
+            "\nSeeded {HISTORY_DAYS} days of history at every office through the collector's \
+             ingest, and a few of today's visits through the kiosks (first run only)."
         )?;
     }
     writeln!(
@@ -302,6 +350,50 @@ async fn seed_visits(
             .header("Authorization", &auth)
             .send()
             .await?;
+    }
+    Ok(())
+}
+
+/// Months of history at every office, sent as the office's kiosk would have
+/// sent it: signed batches to the collector, under a database identity of
+/// their own (the running kiosks have theirs).
+async fn seed_history(
+    http: &reqwest::Client,
+    collector: &str,
+    state: &DemoState,
+) -> anyhow::Result<()> {
+    let tz = shared::OfficeTz::parse("Asia/Jakarta")?;
+    let today = tz.day_of(jiff::Timestamp::now());
+    let from = today.checked_sub(jiff::Span::new().days(HISTORY_DAYS))?;
+    let to = today.yesterday()?;
+    for (i, o) in demo_data::offices().iter().enumerate() {
+        let creds = &state.kiosks[o.id];
+        let events = e2e::semester::history(o, from, to, 1000 + i as u64)?;
+        let instance = shared::InstanceId(uuid::Uuid::now_v7());
+        let mut first_seq = 1u64;
+        for chunk in events.chunks(shared::wire::MAX_BATCH_EVENTS) {
+            let body = serde_json::to_vec(&shared::wire::Batch {
+                first_seq,
+                instance: Some(instance),
+                events: chunk.to_vec(),
+            })?;
+            let ts = jiff::Timestamp::now().as_second();
+            let res = http
+                .post(format!("{collector}/api/v1/batches"))
+                .header("Content-Type", "application/json")
+                .header(shared::sign::HEADER_KIOSK_ID, creds.kiosk_id.to_string())
+                .header(shared::sign::HEADER_TIMESTAMP, ts.to_string())
+                .header(
+                    shared::sign::HEADER_SIGNATURE,
+                    shared::sign::sign_request(&creds.key, ts, &body),
+                )
+                .body(body)
+                .send()
+                .await?;
+            let ack: shared::wire::BatchAck = ok_json(res, "seeding history").await?;
+            first_seq = ack.applied_through + 1;
+        }
+        eprintln!("demo: {} events of history at {}", events.len(), o.id);
     }
     Ok(())
 }

@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::emulation::{
+    SetDeviceMetricsOverrideParams, SetEmulatedMediaParams,
+};
 use chromiumoxide::cdp::browser_protocol::network::EventRequestWillBeSent;
 use chromiumoxide::cdp::browser_protocol::page::{
-    CaptureScreenshotFormat, SetBypassCspParams, Viewport,
+    CaptureScreenshotFormat, PrintToPdfParams, SetBypassCspParams, Viewport,
 };
 use chromiumoxide::cdp::js_protocol::runtime::EventExceptionThrown;
 use chromiumoxide::layout::Point;
@@ -524,6 +526,32 @@ impl Tab {
             .await
             .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         path
+    }
+
+    /// Lays the page out as for printing (`@media print`), or back.
+    pub async fn emulate_print(&self, on: bool) {
+        let media = if on { "print" } else { "" };
+        self.page
+            .execute(SetEmulatedMediaParams::builder().media(media).build())
+            .await
+            .expect("emulate media");
+    }
+
+    /// Prints the page to PDF on A4 (with the page's own `@page` rules) and
+    /// keeps it as an artefact; gives the number of pages.
+    pub async fn print_pdf(&self, name: &str) -> usize {
+        let params = PrintToPdfParams::builder()
+            .paper_width(8.27)
+            .paper_height(11.69)
+            .prefer_css_page_size(true)
+            .build();
+        let bytes = self.page.pdf(params).await.expect("print to PDF");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+        std::fs::create_dir_all(&dir).expect("create tests/artifacts");
+        std::fs::write(dir.join(format!("{name}.pdf")), &bytes).expect("write PDF");
+        // Each page of a PDF is an object of `/Type /Page` (not `/Pages`).
+        let text = String::from_utf8_lossy(&bytes);
+        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
     }
 
     /// Every URL this tab has requested so far.

@@ -540,6 +540,50 @@ pub async fn post_batch(base: &str, creds: &KioskCreated, key: &str, body: &str)
         .expect("batch")
 }
 
+/// Sends `events` as `creds`'s kiosk would, in batches under a fresh
+/// database identity, through the collector's ingest; gives the mark.
+pub async fn send_events(base: &str, creds: &KioskCreated, events: &[shared::wire::Event]) -> u64 {
+    let instance = Some(shared::InstanceId(uuid::Uuid::now_v7()));
+    let mut first_seq = 1;
+    for chunk in events.chunks(shared::wire::MAX_BATCH_EVENTS) {
+        let values: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|e| serde_json::to_value(e).expect("event"))
+            .collect();
+        let res = post_batch(
+            base,
+            creds,
+            &creds.key,
+            &batch_json(first_seq, instance, &values),
+        )
+        .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        first_seq += chunk.len() as u64;
+    }
+    first_seq - 1
+}
+
+/// Creates a page user (`POST /api/v1/users`), expecting 201.
+pub async fn create_user(c: &TestCollector, body: serde_json::Value) {
+    let res = c
+        .admin(Method::POST, "/api/v1/users")
+        .json(&body)
+        .send()
+        .await
+        .expect("user");
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+}
+
 /// A GET with a bearer token, expecting 200, decoded.
 pub async fn get_json<T: DeserializeOwned>(base: &str, token: &str, path: &str) -> T {
     let res = client()

@@ -14,6 +14,7 @@ mod integrity;
 mod pages;
 mod provisioning;
 mod proxy;
+mod report_pages;
 mod reports;
 mod system;
 mod visit;
