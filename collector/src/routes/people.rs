@@ -330,3 +330,25 @@ pub async fn signout(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         .cookie(removal(SESSION_COOKIE))
         .finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn after_signing_in_the_browser_goes_only_to_a_path_of_this_site() {
+        assert_eq!(
+            safe_next(Some("/laporan/pauh?from=2026-01-01")),
+            "/laporan/pauh?from=2026-01-01"
+        );
+        for evil in [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "laporan",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/laporan", "{evil}");
+        }
+        assert_eq!(safe_next(None), "/laporan");
+    }
+}

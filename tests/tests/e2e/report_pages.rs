@@ -593,3 +593,43 @@ async fn csv_exports_round_their_numbers() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_comment_with_markup_shows_as_text_on_the_evidence_page() {
+    let c = spawn_collector().await;
+    let creds = provision(&c, OFFICE).await;
+    let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2);
+    let mut events = rated_visits(&[[4; 9]], start);
+    if let Some(Event::Rating(r)) = events.last_mut() {
+        r.comment = shared::Comment::new("<script>alert(1)</script> & <b>tebal</b>").unwrap();
+    }
+    send_events(&c.base, &creds, &events).await;
+    let hr = hr_token(&c.base, &c.admin_token).await;
+    let day = shared::OfficeTz::parse("Asia/Jakarta")
+        .unwrap()
+        .day_of(start);
+    let q = period(day.yesterday().unwrap(), day.tomorrow().unwrap());
+    let rows: AsnReport = get_json(
+        &c.base,
+        &hr,
+        &format!("/api/v1/reports/asn?office_id={OFFICE}&{q}"),
+    )
+    .await;
+    let html = client()
+        .get(format!(
+            "{}/laporan/{OFFICE}/asn/{}?{q}",
+            c.base, rows.rows[0].asn_ref
+        ))
+        .bearer_auth(&hr)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;tebal&lt;/b&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"));
+}
