@@ -6,62 +6,12 @@
 //! plotters escapes every text it draws (`<`, `&`), so a name from the
 //! roster cannot become markup.
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use shared::Lang;
 use shared::wire::{AsnReportRow, HourFigures, SkmElement, WeekFigures};
 
-/// A chart that could not be drawn (a plotters error, as text).
-#[derive(Debug, thiserror::Error)]
-#[error("chart: {0}")]
-pub struct ChartError(String);
-
-fn err<E: std::fmt::Display>(e: E) -> ChartError {
-    ChartError(e.to_string())
-}
-
-const BLUE_: RGBColor = RGBColor(0x0b, 0x57, 0xd0);
-const RED_: RGBColor = RGBColor(0xc6, 0x28, 0x28);
-const GREY: RGBColor = RGBColor(0x6b, 0x72, 0x80);
-const GREEN_: RGBColor = RGBColor(0x1b, 0x7f, 0x3b);
-
-/// Draws with `draw` on a `w` x `h` canvas and gives the SVG, labelled
-/// `title` for screen readers and tests.
-fn svg(
-    id: &str,
-    title: &str,
-    (w, h): (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ChartError>,
-) -> Result<String, ChartError> {
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        draw(&root)?;
-        root.present().map_err(err)?;
-    }
-    let body = out
-        .find('>')
-        .map(|i| out[i + 1..].to_owned())
-        .unwrap_or_default();
-    let mut escaped = String::new();
-    for c in title.chars() {
-        match c {
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '&' => escaped.push_str("&amp;"),
-            '"' => escaped.push_str("&quot;"),
-            c => escaped.push(c),
-        }
-    }
-    Ok(format!(
-        "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
-         aria-labelledby=\"{id}-title\"><title id=\"{id}-title\">{escaped}</title>{body}"
-    ))
-}
-
-const FONT: (&str, u32) = ("sans-serif", 13);
+use httpkit::chart::{BLUE_, ChartError, FONT, GREEN_, GREY, RED_, err, svg};
 
 /// NRR per element U1..U9 (1..4), the weakest three in red.
 pub fn nrr_bars(

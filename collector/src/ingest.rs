@@ -90,6 +90,12 @@ pub(crate) const RATINGS_BY_TICKET: TableDefinition<(&str, u128, u128), ()> =
 /// period from here; a rating leaves when it stops counting.
 pub(crate) const NIP_RATINGS: TableDefinition<(&str, &str, &str, u128), ()> =
     TableDefinition::new("nip_ratings");
+/// What the office's live view knows of each counter: (office, counter) ->
+/// [`CounterLive`].
+pub(crate) const COUNTERS: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("counters_live");
+/// When an office's kiosks last sent events: office -> unix milliseconds.
+pub(crate) const OFFICE_SEEN: TableDefinition<&str, i64> = TableDefinition::new("office_seen");
 /// Counters shared with the registry (`store.rs`).
 const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("counts");
 /// The counter of QR ratings received.
@@ -133,6 +139,12 @@ pub struct TicketRec {
     pub abandoned_at: Option<Timestamp>,
     /// The rating that counts for it.
     pub rating: Option<RatingId>,
+    /// The visit went on to another service under this ticket.
+    #[serde(default)]
+    pub transferred_to: Option<TicketId>,
+    /// The ticket of the same visit this one continues.
+    #[serde(default)]
+    pub transferred_from: Option<TicketId>,
 }
 
 impl TicketRec {
@@ -226,6 +238,19 @@ impl RatingRec {
             claimed
         }
     }
+}
+
+/// A counter as the office's live view knows it, from the kiosks' events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CounterLive {
+    /// The ASN signed in there (only one of the office's roster).
+    pub nip: Option<Nip>,
+    /// Since when.
+    pub since: Option<Timestamp>,
+    /// On a break.
+    pub on_break: bool,
+    /// The ticket being served: id, number, since when.
+    pub serving: Option<(TicketId, String, Timestamp)>,
 }
 
 /// A kiosk database the collector has seen.
@@ -375,6 +400,8 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
         w.open_table(NIP_DAY)?;
         w.open_table(RATINGS_BY_TICKET)?;
         w.open_table(NIP_RATINGS)?;
+        w.open_table(COUNTERS)?;
+        w.open_table(OFFICE_SEEN)?;
         w.open_table(COUNTS)?;
         w.open_table(crate::store::ROSTER)?;
     }
@@ -518,6 +545,8 @@ struct Cx<'t> {
     roster_t: Table<'t, (&'static str, &'static str), &'static [u8]>,
     by_ticket_t: Table<'t, (&'static str, u128, u128), ()>,
     nip_ratings_t: Table<'t, (&'static str, &'static str, &'static str, u128), ()>,
+    counters_t: Table<'t, (&'static str, &'static str), &'static [u8]>,
+    office_seen_t: Table<'t, &'static str, i64>,
     counts_t: Table<'t, &'static str, u64>,
     tickets: HashMap<TicketKey, TicketRec>,
     /// Counter increments, written once at the end.
@@ -545,6 +574,8 @@ impl<'t> Cx<'t> {
             roster_t: w.open_table(crate::store::ROSTER)?,
             by_ticket_t: w.open_table(RATINGS_BY_TICKET)?,
             nip_ratings_t: w.open_table(NIP_RATINGS)?,
+            counters_t: w.open_table(COUNTERS)?,
+            office_seen_t: w.open_table(OFFICE_SEEN)?,
             counts_t: w.open_table(COUNTS)?,
             tickets: HashMap::new(),
             added: HashMap::new(),
@@ -751,6 +782,8 @@ impl<'t> Cx<'t> {
         };
         self.instances_t
             .insert(key, serde_json::to_vec(&rec)?.as_slice())?;
+        self.office_seen_t
+            .insert(b.office.as_str(), b.received_at.as_millisecond())?;
         Ok(BatchOutcome::Applied(through))
     }
 
@@ -836,11 +869,31 @@ impl<'t> Cx<'t> {
                 }
                 Event::TicketCompleted { ticket_id, .. }
                 | Event::TicketAbandoned { ticket_id, .. } => Some(*ticket_id),
-                Event::StaffSignedIn { counter, .. } | Event::StaffSignedOut { counter, .. } => {
+                Event::StaffSignedIn { counter, .. }
+                | Event::StaffSignedOut { counter, .. }
+                | Event::StaffBreak { counter, .. } => {
                     if !counter_ok(counter) {
                         return Ok(Some(bad_counter(counter)));
                     }
                     None
+                }
+                Event::TicketTransferred {
+                    ticket_id,
+                    new_ticket_id,
+                    service,
+                    ..
+                } => {
+                    if office.service(service).is_none() {
+                        return Ok(Some(refuse(
+                            true,
+                            Msg::new(
+                                format!("layanan {service} bukan layanan kantor {office_id}"),
+                                format!("service {service} is not a service of office {office_id}"),
+                            ),
+                        )));
+                    }
+                    issued.insert(new_ticket_id.as_u128());
+                    Some(*ticket_id)
                 }
                 Event::Rating(r) => {
                     if r.channel != Channel::Tablet {
@@ -922,6 +975,8 @@ impl<'t> Cx<'t> {
                         completed_at: None,
                         abandoned_at: None,
                         rating: None,
+                        transferred_to: None,
+                        transferred_from: None,
                     },
                 );
             }
@@ -941,9 +996,15 @@ impl<'t> Cx<'t> {
                     tracing::warn!(%ticket_id, "a second call of a ticket changes nothing");
                     return Ok(());
                 }
-                t.counter = Some(counter);
+                t.counter = Some(counter.clone());
                 t.nip = nip;
-                t.called_at = Some(called_at.max(t.issued_at));
+                let called_at = called_at.max(t.issued_at);
+                t.called_at = Some(called_at);
+                let number = t.number.to_string();
+                self.counter_live(office, &counter, |c| {
+                    c.serving = Some((ticket_id, number, called_at));
+                    c.on_break = false;
+                })?;
             }
             Event::TicketCompleted {
                 ticket_id,
@@ -959,13 +1020,106 @@ impl<'t> Cx<'t> {
                 let at = at.max(t.called_at.unwrap_or(t.issued_at));
                 t.abandoned_at = Some(at);
                 let service = t.service.clone();
+                if let Some(counter) = t.counter.clone() {
+                    self.counter_live(office, &counter, |c| {
+                        if c.serving.as_ref().is_some_and(|s| s.0 == ticket_id) {
+                            c.serving = None;
+                        }
+                    })?;
+                }
                 let day = self.day(office, at)?;
                 self.office_rollup(office, &day, service.as_str())?
                     .abandoned += 1;
             }
-            Event::StaffSignedIn { .. } | Event::StaffSignedOut { .. } => {}
+            Event::StaffSignedIn { counter, nip, at } => {
+                let nip = self.roster_nip(office, nip)?;
+                self.counter_live(office, &counter, |c| {
+                    *c = CounterLive {
+                        nip,
+                        since: Some(at),
+                        ..CounterLive::default()
+                    }
+                })?;
+            }
+            Event::StaffSignedOut { counter, .. } => {
+                self.counter_live(office, &counter, |c| *c = CounterLive::default())?;
+            }
+            Event::StaffBreak { counter, on, .. } => {
+                self.counter_live(office, &counter, |c| c.on_break = on)?;
+            }
+            Event::TicketTransferred {
+                ticket_id,
+                new_ticket_id,
+                service,
+                at,
+            } => self.transfer(kiosk, office, ticket_id, new_ticket_id, service, at)?,
             Event::Rating(r) => self.apply_rating(kiosk, office, r, received_at)?,
         }
+        Ok(())
+    }
+
+    /// A visit sent on to another service: the new ticket (same number)
+    /// waits for it from `at`; the first transaction was completed by the
+    /// event before.
+    fn transfer(
+        &mut self,
+        kiosk: KioskId,
+        office: &OfficeId,
+        ticket_id: TicketId,
+        new_ticket_id: TicketId,
+        service: ServiceCode,
+        at: Timestamp,
+    ) -> Result<(), IngestError> {
+        let Some(t) = self.ticket(office, ticket_id)? else {
+            return Ok(());
+        };
+        if t.transferred_to.is_some() || t.completed_at.is_none() {
+            tracing::warn!(%ticket_id, "a transfer of a ticket not just completed changes nothing");
+            return Ok(());
+        }
+        t.transferred_to = Some(new_ticket_id);
+        let number = t.number.clone();
+        if self.ticket(office, new_ticket_id)?.is_some() {
+            return Ok(());
+        }
+        let day = self.day(office, at)?;
+        self.office_rollup(office, &day, service.as_str())?.issued += 1;
+        self.tickets.insert(
+            (office.clone(), new_ticket_id.as_u128()),
+            TicketRec {
+                kiosk,
+                office: office.clone(),
+                number,
+                service,
+                issued_at: at,
+                counter: None,
+                nip: None,
+                called_at: None,
+                completed_at: None,
+                abandoned_at: None,
+                rating: None,
+                transferred_to: None,
+                transferred_from: Some(ticket_id),
+            },
+        );
+        Ok(())
+    }
+
+    /// Changes what the office's live view knows of a counter.
+    fn counter_live(
+        &mut self,
+        office: &OfficeId,
+        counter: &CounterId,
+        change: impl FnOnce(&mut CounterLive),
+    ) -> Result<(), IngestError> {
+        let key = (office.as_str(), counter.as_str());
+        let mut c: CounterLive = match self.counters_t.get(key)? {
+            Some(v) => serde_json::from_slice(v.value())?,
+            None => CounterLive::default(),
+        };
+        change(&mut c);
+        self.counters_t
+            .insert(key, serde_json::to_vec(&c)?.as_slice())?;
         Ok(())
     }
 
@@ -990,6 +1144,13 @@ impl<'t> Cx<'t> {
         let completed_at = completed_at.max(called_at);
         t.completed_at = Some(completed_at);
         let rec = t.clone();
+        if let Some(counter) = &rec.counter {
+            self.counter_live(office, counter, |c| {
+                if c.serving.as_ref().is_some_and(|s| s.0 == ticket_id) {
+                    c.serving = None;
+                }
+            })?;
+        }
         let day = self.day(office, completed_at)?;
         let target_s = self.office(office)?.and_then(|o| {
             o.service(&rec.service)
@@ -1043,11 +1204,13 @@ impl<'t> Cx<'t> {
         Ok(())
     }
 
-    /// Adds (`sign` 1) or takes back (`sign` -1) a ticket rating's counts.
+    /// Adds (`sign` 1) or takes back (`sign` -1) a ticket rating's counts:
+    /// for the office, and for `nip` when the rating is theirs.
     fn tally_ticket_rating(
         &mut self,
         ev: &RatingEvent,
         rec: &TicketRec,
+        nip: Option<&Nip>,
         sign: i8,
     ) -> Result<(), IngestError> {
         let Some(done) = rec.completed_at else {
@@ -1069,7 +1232,7 @@ impl<'t> Cx<'t> {
             }
         };
         apply(self.office_rollup(&rec.office, &day, rec.service.as_str())?);
-        if let Some(nip) = &rec.nip {
+        if let Some(nip) = nip {
             apply(self.nip_rollup(&rec.office, nip, &day, rec.service.as_str())?);
         }
         Ok(())
@@ -1086,16 +1249,20 @@ impl<'t> Cx<'t> {
         };
         t.rating = Some(r.event.rating_id);
         let rec = t.clone();
+        // A phone rating that reached the collector before the service was
+        // completed is not about that service's ASN: it counts for the office
+        // only (a ticket's phone link exists from the moment it is taken).
+        let early = r.event.channel == Channel::Qr
+            && rec.completed_at.is_some_and(|done| r.received_at < done);
+        let nip = if early { None } else { rec.nip.clone() };
         r.status = RatingStatus::Counted {
-            attribution: Attribution::Ticket {
-                nip: rec.nip.clone(),
-            },
+            attribution: Attribution::Ticket { nip: nip.clone() },
         };
-        if let (Some(nip), Some(done)) = (&rec.nip, rec.completed_at) {
+        if let (Some(nip), Some(done)) = (&nip, rec.completed_at) {
             let day = self.day(office, done)?;
             self.index_for_nip(office, nip, &day, r.event.rating_id, true)?;
         }
-        self.tally_ticket_rating(&r.event, &rec, 1)
+        self.tally_ticket_rating(&r.event, &rec, nip.as_ref(), 1)
     }
 
     /// Adds a rating to (or takes it from) an ASN's counted ratings of a day.
@@ -1183,8 +1350,19 @@ impl<'t> Cx<'t> {
                             Some(mut old) if r.ranked_at(done) < old.ranked_at(done) => {
                                 // The earlier rating counts: take the counted one back.
                                 if let Some(rec) = self.ticket(office, tid)?.map(|t| t.clone()) {
-                                    self.tally_ticket_rating(&old.event, &rec, -1)?;
-                                    if let Some(nip) = &rec.nip {
+                                    let was_for = match &old.status {
+                                        RatingStatus::Counted { attribution } => {
+                                            attribution.nip().cloned()
+                                        }
+                                        _ => None,
+                                    };
+                                    self.tally_ticket_rating(
+                                        &old.event,
+                                        &rec,
+                                        was_for.as_ref(),
+                                        -1,
+                                    )?;
+                                    if let Some(nip) = &was_for {
                                         let day = self.day(office, done)?;
                                         self.index_for_nip(
                                             office,

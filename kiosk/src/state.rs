@@ -14,8 +14,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use shared::ids::{CounterId, RatingId, ServiceCode, TicketId};
 use shared::office::{Counter, Office};
-use shared::wire::{Channel, Event, KioskConfig, RatingEvent, RosterEntry, TicketView};
-use shared::{Comment, InstanceId, Nip, Score, SkmAnswers, TicketNumber};
+use shared::wire::{
+    Channel, CounterStatus, Display, DisplayCall, DisplayWaiting, Event, KioskConfig, RatingEvent,
+    RosterEntry, TicketView,
+};
+use shared::{Comment, InstanceId, Msg, Nip, Score, SkmAnswers, TicketNumber};
 
 use crate::error::KioskError;
 
@@ -124,6 +127,13 @@ pub struct Ticket {
     pub abandoned_at: Option<Timestamp>,
     /// Whether a rating was taken for it here.
     pub rated: bool,
+    /// The visit went on to another service under this ticket (it is no
+    /// longer rated at this counter: the citizen rates the visit at the end).
+    #[serde(default)]
+    pub transferred_to: Option<TicketId>,
+    /// The ticket of the same visit this one continues.
+    #[serde(default)]
+    pub transferred_from: Option<TicketId>,
 }
 
 impl Ticket {
@@ -173,6 +183,9 @@ pub struct Session {
     pub started_at: Timestamp,
     /// Ends at.
     pub expires_at: Timestamp,
+    /// On a break (istirahat): the counter is open but calls nobody.
+    #[serde(default)]
+    pub on_break: bool,
 }
 
 /// Wrong-PIN tracking for one NIP.
@@ -243,6 +256,19 @@ pub struct KioskState {
     pub instance: InstanceId,
     /// The first sequence number sent under `instance`.
     pub instance_first_seq: u64,
+    /// The latest calls for the display board (in memory: a restart starts
+    /// the board afresh).
+    pub calls: VecDeque<DisplayCall>,
+    /// The next call's id.
+    pub next_call_id: u64,
+}
+
+/// Calls the display board keeps.
+pub const CALLS_KEPT: usize = 20;
+
+/// The order of the queue: transferred visits first, then by time.
+fn queue_key(t: &Ticket) -> (bool, Timestamp, TicketId) {
+    (t.transferred_from.is_none(), t.issued_at, t.id)
 }
 
 /// What a group of changes touched, for the store to write.
@@ -272,6 +298,8 @@ pub struct Changes {
     pub pair_codes: BTreeSet<String>,
     /// Whether the instance changed.
     pub instance: bool,
+    /// Whether the display board changed with nothing to write (a recall).
+    pub display: bool,
 }
 
 impl Changes {
@@ -289,6 +317,23 @@ impl Changes {
             && self.tablets.is_empty()
             && self.pair_codes.is_empty()
             && !self.instance
+            && !self.display
+    }
+
+    /// Whether anything must be written (a recall alone needs no commit).
+    pub fn needs_commit(&self) -> bool {
+        !(self.tickets.is_empty()
+            && self.sessions.is_empty()
+            && self.pin_fails.is_empty()
+            && self.day_seq.is_empty()
+            && self.ratings.is_empty()
+            && self.events.is_empty()
+            && !self.config
+            && !self.acked
+            && self.prune_through.is_none()
+            && self.tablets.is_empty()
+            && self.pair_codes.is_empty()
+            && !self.instance)
     }
 }
 
@@ -311,6 +356,8 @@ impl KioskState {
             ticketless: HashMap::new(),
             instance,
             instance_first_seq: 1,
+            calls: VecDeque::new(),
+            next_call_id: 1,
         }
     }
 
@@ -362,19 +409,74 @@ impl KioskState {
         let done = t.completed_at?;
         (t.status == TicketStatus::Completed
             && !t.rated
+            && t.transferred_to.is_none()
             && now.duration_since(done) < SignedDuration::from_mins(TABLET_RATING_MINUTES))
         .then_some(t)
     }
 
-    /// Waiting tickets, oldest first.
+    /// Waiting tickets in the order they are called: visits sent on from
+    /// another counter first (they already waited once), then the oldest.
     pub fn waiting(&self) -> Vec<&Ticket> {
         let mut w: Vec<&Ticket> = self
             .tickets
             .values()
             .filter(|t| t.status == TicketStatus::Waiting)
             .collect();
-        w.sort_by_key(|t| (t.issued_at, t.id));
+        w.sort_by_key(|t| queue_key(t));
         w
+    }
+
+    /// The display board's snapshot.
+    pub fn display(&self, now: Timestamp) -> Display {
+        let office = self.config.office();
+        let waiting = self.waiting();
+        Display {
+            office_id: office.id.to_string(),
+            office_name: office.name.clone(),
+            tz: office.tz.name().to_owned(),
+            now,
+            calls: self.calls.iter().rev().cloned().collect(),
+            waiting: office
+                .services
+                .iter()
+                .map(|s| DisplayWaiting {
+                    service: s.code.to_string(),
+                    name: s.name.clone(),
+                    prefix: s.prefix.as_str().to_owned(),
+                    waiting: waiting.iter().filter(|t| t.service == s.code).count() as u64,
+                })
+                .collect(),
+            counters: self.counter_statuses(now),
+        }
+    }
+
+    /// Every counter now: closed, idle or serving, on a break or not, who.
+    pub fn counter_statuses(&self, now: Timestamp) -> Vec<CounterStatus> {
+        self.config
+            .office()
+            .counters
+            .iter()
+            .map(|c| {
+                let session = self.session_at(&c.id, now);
+                let serving = self.serving_at(&c.id);
+                let status = match (session, serving) {
+                    (None, _) => "closed",
+                    (Some(_), Some(_)) => "serving",
+                    (Some(_), None) => "idle",
+                };
+                CounterStatus {
+                    counter: c.id.to_string(),
+                    name: c.name.clone(),
+                    status: status.into(),
+                    staff_name: session
+                        .and_then(|x| self.config.staff(&x.nip))
+                        .map(|r| r.name.clone()),
+                    serving: serving.map(|t| t.number.to_string()),
+                    on_break: session.is_some_and(|s| s.on_break),
+                    serving_since: serving.and_then(|t| t.called_at),
+                }
+            })
+            .collect()
     }
 
     /// Events not yet acknowledged by the collector.
@@ -466,6 +568,8 @@ impl Tx<'_> {
             completed_at: None,
             abandoned_at: None,
             rated: false,
+            transferred_to: None,
+            transferred_from: None,
         };
         self.state.day_seq.insert((service.clone(), day), seq);
         self.changes.day_seq.insert((service.clone(), day));
@@ -528,6 +632,7 @@ impl Tx<'_> {
             nip: nip.clone(),
             started_at: self.now,
             expires_at: self.now + SignedDuration::from_hours(SESSION_HOURS),
+            on_break: false,
         };
         self.state
             .sessions
@@ -591,11 +696,13 @@ impl Tx<'_> {
             .tickets
             .values()
             .filter(|t| t.status == TicketStatus::Waiting && counter.services.contains(&t.service))
-            .min_by_key(|t| (t.issued_at, t.id))
+            .min_by_key(|t| queue_key(t))
             .map(|t| t.id);
         let Some(id) = next else {
             return Ok(None);
         };
+        // Calling ends a break.
+        self.set_break(session, false)?;
         let now = self.now;
         let t = self.ticket_mut(id)?;
         t.status = TicketStatus::Serving;
@@ -610,7 +717,121 @@ impl Tx<'_> {
             nip: session.nip.clone(),
             called_at: now,
         });
+        self.announce(&called, &counter.name, false);
         Ok(Some(called))
+    }
+
+    /// Puts a call on the display board.
+    fn announce(&mut self, t: &Ticket, counter_name: &str, recall: bool) {
+        let call = DisplayCall {
+            call_id: self.state.next_call_id,
+            number: t.number.to_string(),
+            counter: t
+                .counter
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            counter_name: counter_name.to_owned(),
+            called_at: self.now,
+            recall,
+        };
+        self.state.next_call_id += 1;
+        self.state.calls.push_back(call);
+        while self.state.calls.len() > CALLS_KEPT {
+            self.state.calls.pop_front();
+        }
+        // The board listens for commits; a recall writes nothing else.
+        self.changes.display = true;
+    }
+
+    /// Calls the ticket being served at the session's counter again on the
+    /// display board (the citizen did not come).
+    pub fn recall(&mut self, session: &Session) -> Result<Ticket, KioskError> {
+        let config = self.config();
+        let counter = config.counter(&session.counter)?;
+        let t = self
+            .state
+            .serving_at(&counter.id)
+            .cloned()
+            .ok_or(KioskError::NotServing)?;
+        self.announce(&t, &counter.name, true);
+        Ok(t)
+    }
+
+    /// Starts or ends a break at the session's counter; a counter serving a
+    /// ticket cannot go on a break. Gives whether anything changed.
+    pub fn set_break(&mut self, session: &Session, on: bool) -> Result<bool, KioskError> {
+        if on && let Some(t) = self.state.serving_at(&session.counter) {
+            return Err(KioskError::CounterBusy(t.number.to_string()));
+        }
+        let Some(live) = self.state.sessions.get_mut(&session.token_hash) else {
+            return Err(KioskError::NotSignedIn);
+        };
+        if live.on_break == on {
+            return Ok(false);
+        }
+        live.on_break = on;
+        self.changes.sessions.insert(session.token_hash.clone());
+        self.emit(Event::StaffBreak {
+            counter: session.counter.clone(),
+            nip: session.nip.clone(),
+            on,
+            at: self.now,
+        });
+        Ok(true)
+    }
+
+    /// Sends the citizen served at the session's counter on to `service`:
+    /// this transaction is completed now, and a ticket of the same visit (the
+    /// same number) waits for the next one, ahead of new arrivals. Each
+    /// transaction keeps its own times.
+    pub fn transfer(
+        &mut self,
+        session: &Session,
+        id: TicketId,
+        service: &ServiceCode,
+        new_id: TicketId,
+    ) -> Result<Ticket, KioskError> {
+        let config = self.config();
+        if config.office().service(service).is_none() {
+            return Err(KioskError::UnknownService(service.to_string()));
+        }
+        let t = self.ticket(id)?;
+        if &t.service == service {
+            return Err(KioskError::Invalid(Msg::new(
+                "Tiket ini sudah untuk layanan itu; pilih layanan lain",
+                "This ticket is for that service already; choose another one",
+            )));
+        }
+        // The same checks as a completion: served here, now.
+        let done = self.complete(session, id)?;
+        let now = self.now;
+        self.ticket_mut(id)?.transferred_to = Some(new_id);
+        let next = Ticket {
+            id: new_id,
+            number: done.number.clone(),
+            service: service.clone(),
+            day: self.today(),
+            issued_at: now,
+            status: TicketStatus::Waiting,
+            counter: None,
+            nip: None,
+            called_at: None,
+            completed_at: None,
+            abandoned_at: None,
+            rated: false,
+            transferred_to: None,
+            transferred_from: Some(id),
+        };
+        self.state.tickets.insert(new_id, next.clone());
+        self.changes.tickets.insert(new_id);
+        self.emit(Event::TicketTransferred {
+            ticket_id: id,
+            new_ticket_id: new_id,
+            service: service.clone(),
+            at: now,
+        });
+        Ok(next)
     }
 
     fn ticket_mut(&mut self, id: TicketId) -> Result<&mut Ticket, KioskError> {

@@ -349,7 +349,7 @@ fn run_writer(
                 Job::Ping(p) => pings.push(p),
             }
         }
-        let ok = changes.is_empty() || {
+        let ok = !changes.needs_commit() || {
             match persist(db, &guard, &changes) {
                 Ok(()) => true,
                 Err(e) => {

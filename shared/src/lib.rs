@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod ids;
 pub mod nip;
 pub mod office;
+pub mod rating;
 pub mod secret;
 pub mod sign;
 pub mod skm;

@@ -6,10 +6,12 @@
 //! for GET), accepted within [`REPLAY_WINDOW_S`] of the collector's clock.
 //!
 //! QR tokens: `payload "." signature`, both base64url without padding. The
-//! payload is 41 bytes: version 1, kiosk id (16), ticket id (16), expiry in
-//! unix seconds (8, big-endian). The signature is HMAC-SHA256 with the kiosk
-//! key over `"qr." + payload` (the base64url text). No NIP or other personal
-//! data is inside; the token is URL-safe and short enough for a small QR code.
+//! payload is 41 bytes: a kind byte (1 for a rating link `/r/`, 2 for a
+//! ticket's phone link `/t/`), kiosk id (16), ticket id (16), expiry in unix
+//! seconds (8, big-endian). The signature is HMAC-SHA256 with the kiosk key
+//! over `"qr." + payload` (rating links) or `"t." + payload` (ticket links),
+//! so one kind can never pass for the other. No NIP or other personal data is
+//! inside; the token is URL-safe and short enough for a small QR code.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -76,8 +78,41 @@ pub struct QrClaims {
     pub expires_at: i64,
 }
 
-const QR_VERSION: u8 = 1;
 const QR_PAYLOAD_LEN: usize = 41;
+
+/// What a token opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The rating page of a completed ticket (`/r/{token}`).
+    Rating,
+    /// A ticket's phone link (`/t/{token}`): its place in the queue while it
+    /// waits, its rating page once completed.
+    TicketLink,
+}
+
+impl TokenKind {
+    fn byte(self) -> u8 {
+        match self {
+            TokenKind::Rating => 1,
+            TokenKind::TicketLink => 2,
+        }
+    }
+
+    fn of(byte: u8) -> Option<TokenKind> {
+        match byte {
+            1 => Some(TokenKind::Rating),
+            2 => Some(TokenKind::TicketLink),
+            _ => None,
+        }
+    }
+
+    fn domain(self) -> &'static [u8] {
+        match self {
+            TokenKind::Rating => b"qr.",
+            TokenKind::TicketLink => b"t.",
+        }
+    }
+}
 
 /// Why a QR token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -91,16 +126,21 @@ pub enum QrError {
 }
 
 impl QrClaims {
-    /// Encodes and signs the token.
+    /// Encodes and signs a rating link's token.
     pub fn sign(&self, key: &str) -> String {
+        self.sign_as(TokenKind::Rating, key)
+    }
+
+    /// Encodes and signs a token of `kind`.
+    pub fn sign_as(&self, kind: TokenKind, key: &str) -> String {
         let mut p = Vec::with_capacity(QR_PAYLOAD_LEN);
-        p.push(QR_VERSION);
+        p.push(kind.byte());
         p.extend_from_slice(self.kiosk_id.0.as_bytes());
         p.extend_from_slice(self.ticket_id.0.as_bytes());
         p.extend_from_slice(&self.expires_at.to_be_bytes());
         let payload = URL_SAFE_NO_PAD.encode(&p);
         let mut m = mac(key);
-        m.update(b"qr.");
+        m.update(kind.domain());
         m.update(payload.as_bytes());
         let sig = URL_SAFE_NO_PAD.encode(m.finalize().into_bytes());
         format!("{payload}.{sig}")
@@ -112,6 +152,7 @@ impl QrClaims {
 #[derive(Debug, Clone)]
 pub struct UnverifiedQr {
     claims: QrClaims,
+    kind: TokenKind,
     payload: String,
     sig: Vec<u8>,
 }
@@ -129,9 +170,10 @@ impl UnverifiedQr {
         let sig = URL_SAFE_NO_PAD
             .decode(sig)
             .map_err(|_| QrError::Malformed)?;
-        if bytes.len() != QR_PAYLOAD_LEN || bytes[0] != QR_VERSION || sig.len() != 32 {
+        if bytes.len() != QR_PAYLOAD_LEN || sig.len() != 32 {
             return Err(QrError::Malformed);
         }
+        let kind = TokenKind::of(bytes[0]).ok_or(QrError::Malformed)?;
         let uuid = |r: std::ops::Range<usize>| {
             let mut b = [0u8; 16];
             b.copy_from_slice(&bytes[r]);
@@ -145,6 +187,7 @@ impl UnverifiedQr {
                 ticket_id: TicketId(uuid(17..33)),
                 expires_at: i64::from_be_bytes(exp),
             },
+            kind,
             payload: payload.to_owned(),
             sig,
         })
@@ -155,10 +198,15 @@ impl UnverifiedQr {
         self.claims.kiosk_id
     }
 
+    /// What the token opens (as it claims, before verification).
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
     /// Checks the signature (constant time) and gives the claims.
     pub fn verify(&self, key: &str) -> Result<QrClaims, QrError> {
         let mut m = mac(key);
-        m.update(b"qr.");
+        m.update(self.kind.domain());
         m.update(self.payload.as_bytes());
         m.verify_slice(&self.sig).map_err(|_| QrError::Forged)?;
         Ok(self.claims)
@@ -251,6 +299,22 @@ mod tests {
             UnverifiedQr::parse(&spliced).unwrap().verify("not-the-key"),
             Err(QrError::Forged)
         );
+    }
+
+    #[test]
+    fn a_ticket_link_token_cannot_pass_for_a_rating_token() {
+        let link = claims().sign_as(TokenKind::TicketLink, KEY);
+        let parsed = UnverifiedQr::parse(&link).unwrap();
+        assert_eq!(parsed.kind(), TokenKind::TicketLink);
+        assert_eq!(parsed.verify(KEY).unwrap(), claims());
+        // The same payload relabelled as a rating token fails the signature.
+        let (payload, sig) = link.split_once('.').unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(payload).unwrap();
+        bytes[0] = 1;
+        let relabelled = format!("{}.{sig}", URL_SAFE_NO_PAD.encode(&bytes));
+        let parsed = UnverifiedQr::parse(&relabelled).unwrap();
+        assert_eq!(parsed.kind(), TokenKind::Rating);
+        assert_eq!(parsed.verify(KEY), Err(QrError::Forged));
     }
 
     proptest! {

@@ -142,6 +142,30 @@ pub enum Event {
         /// When.
         at: Timestamp,
     },
+    /// An ASN at a counter started (`on`) or ended a break (istirahat).
+    StaffBreak {
+        /// The counter.
+        counter: CounterId,
+        /// The ASN.
+        nip: Nip,
+        /// Whether the break starts.
+        on: bool,
+        /// When.
+        at: Timestamp,
+    },
+    /// The ASN serving a ticket sent the citizen on to another service (one
+    /// visit, two transactions): the served ticket was completed just
+    /// before; `new_ticket_id` waits for `service`, keeping the number.
+    TicketTransferred {
+        /// The ticket completed at the first counter.
+        ticket_id: TicketId,
+        /// The same visit's ticket for the next service.
+        new_ticket_id: TicketId,
+        /// The next service.
+        service: ServiceCode,
+        /// When.
+        at: Timestamp,
+    },
     /// A citizen's rating.
     Rating(RatingEvent),
 }
@@ -155,7 +179,9 @@ impl Event {
             Event::TicketCompleted { completed_at, .. } => *completed_at,
             Event::TicketAbandoned { at, .. }
             | Event::StaffSignedIn { at, .. }
-            | Event::StaffSignedOut { at, .. } => *at,
+            | Event::StaffSignedOut { at, .. }
+            | Event::StaffBreak { at, .. }
+            | Event::TicketTransferred { at, .. } => *at,
             Event::Rating(r) => r.submitted_at,
         }
     }
@@ -497,7 +523,7 @@ pub struct QueueEntry {
 }
 
 /// A counter on the dashboard.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CounterStatus {
     /// Id.
     pub counter: String,
@@ -511,6 +537,12 @@ pub struct CounterStatus {
     /// Number of the ticket being served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serving: Option<String>,
+    /// Whether the ASN signed in there is on a break (istirahat).
+    #[serde(default)]
+    pub on_break: bool,
+    /// Since when the ticket being served is being served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving_since: Option<Timestamp>,
 }
 
 /// Today's figures on the dashboard (office-local day).
@@ -906,4 +938,123 @@ pub struct UserCreated {
     /// The office, for `head`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_id: Option<String>,
+}
+
+/// A call on the display board (a first call or a recall).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisplayCall {
+    /// Grows with every call since the kiosk started: a board announces
+    /// each call id once.
+    pub call_id: u64,
+    /// The ticket's number, e.g. `A-017`.
+    pub number: String,
+    /// The counter's id, e.g. `L2`.
+    pub counter: String,
+    /// The counter's name, e.g. `Loket 2`.
+    pub counter_name: String,
+    /// When it was called (or called again).
+    pub called_at: Timestamp,
+    /// Whether this is a recall of a ticket called before.
+    #[serde(default)]
+    pub recall: bool,
+}
+
+/// Tickets waiting for one service, on the display board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisplayWaiting {
+    /// Service code.
+    pub service: String,
+    /// Its name.
+    pub name: String,
+    /// Its ticket prefix.
+    pub prefix: String,
+    /// How many wait.
+    pub waiting: u64,
+}
+
+/// `GET /api/display`: what the display board shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Display {
+    /// The office.
+    pub office_id: String,
+    /// Its name.
+    pub office_name: String,
+    /// The office's IANA time zone (the board's clock).
+    pub tz: String,
+    /// The kiosk's clock.
+    pub now: Timestamp,
+    /// The calls, newest first (at most 20).
+    pub calls: Vec<DisplayCall>,
+    /// Waiting per service.
+    pub waiting: Vec<DisplayWaiting>,
+    /// The counters (open, on a break, closed).
+    pub counters: Vec<CounterStatus>,
+}
+
+/// `POST /api/tickets/{ticket_id}/transfer` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewTransfer {
+    /// The service the citizen goes on to.
+    pub service: String,
+}
+
+/// `POST /api/counters/{counter}/break` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BreakChange {
+    /// `true` starts a break, `false` ends it.
+    pub on: bool,
+}
+
+/// `GET /t/{token}/status`: where a ticket stands, for its phone page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketLinkStatus {
+    /// `unknown` (not at the collector yet), `waiting`, `called`,
+    /// `completed`, `abandoned` or `expired`.
+    pub state: String,
+    /// The ticket's number, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// While waiting: how many wait before it for the same service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<u64>,
+    /// Once called: the counter's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_name: Option<String>,
+    /// Whether the visit has its rating.
+    #[serde(default)]
+    pub rated: bool,
+}
+
+/// A waiting ticket in an office's live view at the collector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveTicket {
+    /// Number.
+    pub number: String,
+    /// Service code.
+    pub service: String,
+    /// Seconds waited so far.
+    pub waiting_s: i64,
+    /// Whether it is past its service's standard time.
+    pub late: bool,
+}
+
+/// `GET /api/v1/reports/offices/{office_id}/live`: an office's floor now, as
+/// far as its kiosks' events have arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveOffice {
+    /// Office.
+    pub office_id: String,
+    /// Its name.
+    pub name: String,
+    /// The collector's clock.
+    pub now: Timestamp,
+    /// When the last event from the office's kiosks arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event_at: Option<Timestamp>,
+    /// Waiting tickets, longest wait first.
+    pub queue: Vec<LiveTicket>,
+    /// Counters.
+    pub counters: Vec<CounterStatus>,
+    /// Today's figures (office-local day).
+    pub today: PeriodFigures,
 }

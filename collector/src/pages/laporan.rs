@@ -235,7 +235,7 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> Markup {
     }
 }
 
-fn chart(svg: Result<String, charts::ChartError>) -> Markup {
+fn chart(svg: Result<String, httpkit::chart::ChartError>) -> Markup {
     match svg {
         // Our own drawing (plotters escapes every text in it).
         Ok(s) => PreEscaped(s),

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use httpkit::ApiError;
 use jiff::Timestamp;
-use shared::wire::{CounterStatus, Dashboard, QueueEntry, Today};
+use shared::wire::{Dashboard, QueueEntry, Today};
 
 use super::AppState;
 use crate::auth::DashboardAccess;
@@ -33,28 +33,7 @@ pub fn build(s: &KioskState, now: Timestamp) -> Dashboard {
             waiting_s: now.duration_since(t.issued_at).as_secs().max(0),
         })
         .collect();
-    let counters = office
-        .counters
-        .iter()
-        .map(|c| {
-            let session = s.session_at(&c.id, now);
-            let serving = s.serving_at(&c.id);
-            let status = match (session, serving) {
-                (None, _) => "closed",
-                (Some(_), Some(_)) => "serving",
-                (Some(_), None) => "idle",
-            };
-            CounterStatus {
-                counter: c.id.to_string(),
-                name: c.name.clone(),
-                status: status.into(),
-                staff_name: session
-                    .and_then(|x| s.config.staff(&x.nip))
-                    .map(|r| r.name.clone()),
-                serving: serving.map(|t| t.number.to_string()),
-            }
-        })
-        .collect();
+    let counters = s.counter_statuses(now);
     let on_today = |ts: Option<Timestamp>| ts.is_some_and(|t| office.tz.day_of(t) == today);
     let (mut issued, mut served, mut abandoned) = (0, 0, 0);
     let (mut waits, mut services) = (Vec::new(), Vec::new());

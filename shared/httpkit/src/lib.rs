@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod chart;
 pub mod client;
 pub mod cookie;
 pub mod error;

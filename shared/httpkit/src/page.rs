@@ -64,6 +64,7 @@ impl<'a> Shell<'a> {
                     // of this server's own form posts, which they check).
                     meta name="referrer" content="same-origin";
                     title { (self.title) }
+                    link rel="icon" href="/favicon.svg" type="image/svg+xml";
                     // Our own constant stylesheet; maud would escape the `>`
                     // of its selectors.
                     style { (PreEscaped(self.css)) }
@@ -147,6 +148,19 @@ impl PageResponse {
             .content_type("text/html; charset=utf-8")
             .body(markup.into_string())
     }
+}
+
+/// The icon of both servers' pages (`/favicon.svg`): a speech bubble with a
+/// tick, in the pages' blue.
+pub const FAVICON_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="4" y="6" width="56" height="42" rx="10" fill="#0b4f8a"/><path d="M18 48 L14 60 L30 48 Z" fill="#0b4f8a"/><path d="M20 28 L28 36 L44 18" fill="none" stroke="#ffffff" stroke-width="6" stroke-linecap="round" stroke-linejoin="round"/></svg>"##;
+
+/// `GET /favicon.svg` (and `/favicon.ico`, which browsers ask for by
+/// themselves).
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(FAVICON_SVG)
 }
 
 /// A same-origin static asset (a script), cached for an hour.
