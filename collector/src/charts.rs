@@ -9,7 +9,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use shared::Lang;
-use shared::wire::{AsnReportRow, HourFigures, SkmElement, WeekFigures};
+use shared::wire::{AsnReportRow, SkmElement, WeekFigures};
 
 use httpkit::chart::{BLUE_, ChartError, FONT, GREEN_, GREY, RED_, err, svg};
 
@@ -79,61 +79,7 @@ pub fn nrr_bars(
     })
 }
 
-/// Mean wait (minutes) by office-local hour of arrival, for the hours with
-/// visits.
-pub fn waits_by_hour(hours: &[HourFigures], lang: Lang) -> Result<String, ChartError> {
-    let title = lang.pick(
-        "Rata-rata lama menunggu (menit) menurut jam kedatangan",
-        "Mean wait (minutes) by hour of arrival",
-    );
-    let shown: Vec<&HourFigures> = hours.iter().filter(|h| h.visits > 0).collect();
-    let top = shown
-        .iter()
-        .filter_map(|h| h.wait_mean_s)
-        .max()
-        .unwrap_or(60) as f64
-        / 60.0;
-    svg("chart-hours", title, (720, 260), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(40)
-            .build_cartesian_2d(
-                (0..shown.len()).into_segmented(),
-                0.0..(top * 1.15).max(1.0),
-            )
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .label_style(FONT)
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => shown
-                    .get(*i)
-                    .map(|h| format!("{:02}", h.hour))
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .draw()
-            .map_err(err)?;
-        chart
-            .draw_series(shown.iter().enumerate().map(|(i, h)| {
-                let v = h.wait_mean_s.unwrap_or(0) as f64 / 60.0;
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0.0),
-                        (SegmentValue::Exact(i + 1), v),
-                    ],
-                    BLUE_.filled(),
-                );
-                bar.set_margin(0, 0, 4, 4);
-                bar
-            }))
-            .map_err(err)?;
-        Ok(())
-    })
-}
+pub use httpkit::chart::waits_by_hour;
 
 /// The weekly trend: median wait (minutes) and mean quick score (1..4),
 /// one line each on its own scale.

@@ -16,14 +16,17 @@
 //! - [`store`]: the registry tables and the handle to everything stored.
 //! - [`ingest`]: the single writer of events, service records, ratings and
 //!   rollups (group commit); [`rollup`]: what a rollup row holds;
-//!   [`reports`]: office and ASN reports read from rollups.
+//!   [`reports`]: office and ASN reports read from rollups; [`floor`]: a
+//!   ticket's place in the queue and an office's live view, from tickets.
 //! - [`auth`]: secrets, hashes, and the admin-token extractor.
-//! - [`pages`]: server-rendered pages (maud): the citizen's QR rating page.
+//! - [`pages`]: server-rendered pages (maud): the citizens' phone pages, the
+//!   staff pages; [`phone`]: the checks and rules of a citizen's phone
+//!   rating; [`rating_form`]: the rating form, parsed and validated.
 //! - [`ratelimit`]: per-address token buckets for the public routes.
 //! - [`roster`]: roster CSV/JSON parsing, validation and PIN hashing.
 //!
-//! Architecture invariants: redb is touched only in [`store`], [`ingest`]
-//! and [`reports`], never on the async threads; events, ratings and rollups
+//! Architecture invariants: redb is touched only in [`store`], [`ingest`],
+//! [`reports`] and [`floor`], never on the async threads; events, ratings and rollups
 //! are written only by the ingest writer thread; secrets are stored hashed (tokens: SHA-256, PINs:
 //! argon2) except kiosk keys, which the collector needs in plain to verify
 //! HMACs; the collector never depends on the kiosk crate.
@@ -31,10 +34,13 @@
 pub mod auth;
 pub mod charts;
 pub mod cli;
+pub mod floor;
 pub mod ingest;
 pub mod pages;
 pub mod people;
+pub mod phone;
 pub mod ratelimit;
+pub mod rating_form;
 pub mod reports;
 pub mod rollup;
 pub mod roster;

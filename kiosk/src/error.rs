@@ -39,6 +39,9 @@ pub enum KioskError {
     /// The ticket is not being served (cannot complete).
     #[error("ticket not being served")]
     NotServing,
+    /// Nothing is being served at the counter (nothing to call again).
+    #[error("nothing being served at this counter")]
+    NothingServed,
     /// The ticket is already completed or abandoned.
     #[error("ticket already closed")]
     AlreadyClosed,
@@ -129,6 +132,13 @@ impl From<KioskError> for ApiError {
                 Msg::new(
                     "Tiket ini belum dipanggil, jadi belum bisa diselesaikan",
                     "This ticket has not been called, so it cannot be completed",
+                ),
+            ),
+            K::NothingServed => ApiError::conflict(
+                "nothing_served",
+                Msg::new(
+                    "Belum ada tiket yang dipanggil di loket ini",
+                    "No ticket has been called at this counter",
                 ),
             ),
             K::AlreadyClosed => ApiError::conflict(

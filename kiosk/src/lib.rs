@@ -5,6 +5,7 @@
 //! Architecture invariant: the kiosk depends on `shared` (and the `httpkit`
 //! glue), never on the collector; it keeps working without it.
 
+pub mod audio;
 pub mod auth;
 pub mod cli;
 pub mod clock;

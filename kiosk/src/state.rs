@@ -426,6 +426,21 @@ impl KioskState {
         w
     }
 
+    /// How many tickets of the same service wait ahead of `t` (0 when it is
+    /// not waiting).
+    pub fn ahead_of(&self, t: &Ticket) -> usize {
+        if t.status != TicketStatus::Waiting {
+            return 0;
+        }
+        let key = queue_key(t);
+        self.tickets
+            .values()
+            .filter(|w| {
+                w.status == TicketStatus::Waiting && w.service == t.service && queue_key(w) < key
+            })
+            .count()
+    }
+
     /// The display board's snapshot.
     pub fn display(&self, now: Timestamp) -> Display {
         let office = self.config.office();
@@ -434,6 +449,8 @@ impl KioskState {
             office_id: office.id.to_string(),
             office_name: office.name.clone(),
             tz: office.tz.name().to_owned(),
+            tz_abbreviation: office.tz.abbreviation(now),
+            utc_offset_s: office.tz.zoned(now).offset().seconds(),
             now,
             calls: self.calls.iter().rev().cloned().collect(),
             waiting: office
@@ -717,23 +734,26 @@ impl Tx<'_> {
             nip: session.nip.clone(),
             called_at: now,
         });
-        self.announce(&called, &counter.name, false);
+        self.announce(&called, &counter, false);
         Ok(Some(called))
     }
 
     /// Puts a call on the display board.
-    fn announce(&mut self, t: &Ticket, counter_name: &str, recall: bool) {
+    fn announce(&mut self, t: &Ticket, counter: &Counter, recall: bool) {
+        let number = t.number.to_string();
+        let (audio, spoken) = crate::audio::call(
+            &number,
+            &crate::audio::counter_number(self.state.config.office(), counter),
+        );
         let call = DisplayCall {
             call_id: self.state.next_call_id,
-            number: t.number.to_string(),
-            counter: t
-                .counter
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
-            counter_name: counter_name.to_owned(),
+            number,
+            counter: counter.id.to_string(),
+            counter_name: counter.name.clone(),
             called_at: self.now,
             recall,
+            audio,
+            spoken,
         };
         self.state.next_call_id += 1;
         self.state.calls.push_back(call);
@@ -753,8 +773,8 @@ impl Tx<'_> {
             .state
             .serving_at(&counter.id)
             .cloned()
-            .ok_or(KioskError::NotServing)?;
-        self.announce(&t, &counter.name, true);
+            .ok_or(KioskError::NothingServed)?;
+        self.announce(&t, &counter, true);
         Ok(t)
     }
 

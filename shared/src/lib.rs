@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod fair;
+pub mod floor;
 pub mod i18n;
 pub mod ids;
 pub mod nip;

@@ -579,6 +579,15 @@ pub struct Dashboard {
     pub counters: Vec<CounterStatus>,
     /// Today's figures.
     pub today: Today,
+    /// Waits by hour of taking, today.
+    #[serde(default)]
+    pub hours: Vec<HourFigures>,
+    /// The queue's length through the day.
+    #[serde(default)]
+    pub queue_profile: Vec<QueuePoint>,
+    /// Tickets past their service standard.
+    #[serde(default)]
+    pub late: Vec<LateTicket>,
     /// Forwarding to the collector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox: Option<OutboxStatus>,
@@ -957,6 +966,13 @@ pub struct DisplayCall {
     /// Whether this is a recall of a ticket called before.
     #[serde(default)]
     pub recall: bool,
+    /// The board's audio clips for it, in the order they are played (paths
+    /// on the kiosk, e.g. `/audio/chime.wav`).
+    #[serde(default)]
+    pub audio: Vec<String>,
+    /// The same words as text, for a browser's speech voice.
+    #[serde(default)]
+    pub spoken: String,
 }
 
 /// Tickets waiting for one service, on the display board.
@@ -981,6 +997,10 @@ pub struct Display {
     pub office_name: String,
     /// The office's IANA time zone (the board's clock).
     pub tz: String,
+    /// Its abbreviation now: WIB, WITA or WIT.
+    pub tz_abbreviation: String,
+    /// Its offset from UTC now, in seconds (Indonesia has no summer time).
+    pub utc_offset_s: i32,
     /// The kiosk's clock.
     pub now: Timestamp,
     /// The calls, newest first (at most 20).
@@ -1025,22 +1045,39 @@ pub struct TicketLinkStatus {
     pub rated: bool,
 }
 
-/// A waiting ticket in an office's live view at the collector.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LiveTicket {
+/// The queue's length at one moment of the day (the highest of five
+/// minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePoint {
+    /// Office-local minutes since midnight.
+    pub minute: u16,
+    /// Tickets waiting.
+    pub waiting: u32,
+}
+
+/// A ticket past its service's standard waiting time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateTicket {
+    /// Ticket.
+    pub ticket_id: TicketId,
     /// Number.
     pub number: String,
     /// Service code.
     pub service: String,
-    /// Seconds waited so far.
-    pub waiting_s: i64,
-    /// Whether it is past its service's standard time.
-    pub late: bool,
+    /// Its name.
+    pub service_name: String,
+    /// Seconds it waited (so far, while it waits).
+    pub waited_s: i64,
+    /// The service's standard, seconds.
+    pub target_s: i64,
+    /// Still waiting (else called late today).
+    pub waiting: bool,
 }
 
 /// `GET /api/v1/reports/offices/{office_id}/live`: an office's floor now, as
-/// far as its kiosks' events have arrived.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// far as its kiosks' events have arrived (the same figures as the kiosk's
+/// dashboard).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LiveOffice {
     /// Office.
     pub office_id: String,
@@ -1048,13 +1085,19 @@ pub struct LiveOffice {
     pub name: String,
     /// The collector's clock.
     pub now: Timestamp,
-    /// When the last event from the office's kiosks arrived.
+    /// When the last batch from the office's kiosks arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_event_at: Option<Timestamp>,
-    /// Waiting tickets, longest wait first.
-    pub queue: Vec<LiveTicket>,
+    /// Waiting tickets in calling order.
+    pub queue: Vec<QueueEntry>,
     /// Counters.
     pub counters: Vec<CounterStatus>,
     /// Today's figures (office-local day).
-    pub today: PeriodFigures,
+    pub today: Today,
+    /// Waits by hour of taking, today.
+    pub hours: Vec<HourFigures>,
+    /// The queue's length through the day.
+    pub queue_profile: Vec<QueuePoint>,
+    /// Tickets past their service standard.
+    pub late: Vec<LateTicket>,
 }

@@ -351,6 +351,8 @@ pub fn office(lang: Lang, v: &OfficeView<'_>) -> Markup {
             div.figure { div.k { (lang.pick("Penilaian", "Ratings")) } div.v { (g.ratings) } div.k { (g.flagged) " " (lang.pick("ditandai", "flagged")) } }
         }
         p.noprint {
+            a.button href={ "/laporan/" (r.office_id) "/langsung" } { (lang.pick("Pantauan langsung hari ini", "Today, live")) }
+            " "
             a.button href={ "/laporan/" (r.office_id) "/skm?" (v.period.query()) } { (lang.pick("Laporan SKM resmi", "Official SKM report")) }
             " "
             a.button.secondary href={ "/api/v1/reports/skm.xlsx?office_id=" (r.office_id) "&" (v.period.query()) } { (lang.pick("Unduh .xlsx", "Download .xlsx")) }
@@ -550,4 +552,53 @@ pub fn skm(lang: Lang, r: &SkmReport, period: &PeriodView) -> Markup {
 /// An error as a staff page's content.
 pub fn refusal(msg: &str) -> Markup {
     html! { p.error role="alert" { (msg) } p { a href="/laporan" { "Laporan" } } }
+}
+
+/// How long without a batch before the live view warns that it is old.
+pub const LIVE_STALE_S: i64 = 300;
+
+/// `/laporan/{office_id}/langsung`: the office's floor today, as the kiosk's
+/// dashboard shows it, from the events forwarded so far. `div#live` is
+/// asked again every 10 seconds by `/static/floor.js`.
+pub fn live(lang: Lang, office: &shared::Office, l: &shared::wire::LiveOffice) -> Markup {
+    let at = |ts: jiff::Timestamp| {
+        format!(
+            "{} {}",
+            office.tz.zoned(ts).strftime("%Y-%m-%d %H:%M:%S"),
+            office.tz.abbreviation(ts)
+        )
+    };
+    html! {
+        h1 { (lang.pick("Pantauan langsung", "Live view")) " — " (l.name) }
+        p.muted { (lang.pick("Dari data yang dikirim kiosk kantor; diperbarui sendiri setiap 10 detik.",
+            "From the data the office's kiosks send; updates by itself every 10 seconds.")) }
+        p #live-stale.banner hidden { (lang.pick("Server tidak terjangkau; angka di bawah mungkin sudah lama.",
+            "The server cannot be reached; the figures below may be old.")) }
+        div #live data-poll="10" data-fragment={ "/laporan/" (l.office_id) "/langsung?fragment=1" } {
+            p #last-event {
+                @match l.last_event_at {
+                    Some(ts) => {
+                        (lang.pick("Data terakhir dari kiosk:", "Last data from the kiosks:")) " " strong { (at(ts)) }
+                        @if l.now.duration_since(ts).as_secs() > LIVE_STALE_S {
+                            span.banner #kiosk-silent role="alert" { " " (lang.pick(
+                                "Kiosk kantor ini sudah lama tidak mengirim data (jaringan terputus?). Angka di bawah bisa tertinggal.",
+                                "This office's kiosks have not sent data for a while (network down?). The figures below may lag.")) }
+                        }
+                    }
+                    None => (lang.pick("Belum ada data dari kiosk kantor ini.", "No data from this office's kiosks yet.")),
+                }
+            }
+            (httpkit::floor::view(&httpkit::floor::Floor {
+                lang,
+                office,
+                now: l.now,
+                queue: &l.queue,
+                counters: &l.counters,
+                today: &l.today,
+                hours: &l.hours,
+                profile: &l.queue_profile,
+                late: &l.late,
+            }))
+        }
+    }
 }

@@ -2,8 +2,9 @@
 //! `<html lang>`, the viewport for phones, the language links, and the
 //! security headers of [`PageResponse`]).
 //!
-//! Citizens' pages are for their own phones on mobile data: no JavaScript,
-//! no fonts, no images to fetch (faces are inline SVG), everything in one
+//! Citizens' pages are for their own phones on mobile data: no JavaScript
+//! needed (the ticket's live position has a small script, and works without
+//! it), no fonts, no images to fetch (faces are inline SVG), everything in one
 //! response of a few kilobytes. The CSS is written for a 360 px wide screen
 //! first: touch targets are at least 48 px high, text is dark on white
 //! (contrast at least 4.5:1), and the focus ring is visible.
@@ -60,12 +61,30 @@ input:focus-visible,textarea:focus-visible,button:focus-visible,summary:focus-vi
 .summary dt{font-weight:700;color:#374151}
 .summary dd{margin:0 0 .75rem}
 blockquote{margin:.375rem 0 0;padding:.5rem .75rem;border-left:4px solid #c4c9d0;background:#f6f7f9;white-space:pre-wrap}
+.ticket-label{margin:1rem 0 0;color:#374151}
+.ticket-number{margin:0;font-size:3.5rem;font-weight:800;line-height:1.1;color:#0b4f8a;letter-spacing:.03em}
+.service{margin:0 0 1rem;font-weight:700}
+.state{border-radius:.75rem;background:#e8f0fe;padding:.75rem 1rem;margin:1rem 0}
+.big-state{font-size:1.5rem;font-weight:800;margin:.25rem 0}
+#ticket[data-state=called] .state{background:#d7f0dc}
+#ticket[data-state=abandoned] .state{background:#fdecea}
 "#;
 
 /// A whole page: `<html lang>`, head, the language links and `content` in
 /// `<main>`.
 pub fn page(lang: Lang, title: &str, content: Markup) -> Markup {
     Shell::new(lang, title, CSS).render(None, content)
+}
+
+/// A page that runs one small same-origin script (the ticket's live
+/// position); it must work without it.
+pub fn page_with_script(lang: Lang, title: &str, script: &str, content: Markup) -> Markup {
+    let scripts = [script];
+    Shell {
+        scripts: &scripts,
+        ..Shell::new(lang, title, CSS)
+    }
+    .render(None, content)
 }
 
 #[cfg(test)]

@@ -4,8 +4,11 @@
 //!
 //! - [`layout`]: the page shell every page shares (language links, CSS, the
 //!   security headers and the language cookie).
-//! - [`rate`]: the citizen's QR rating pages (`/r/{token}`): the form, the
-//!   thank-you page and the refusals.
+//! - [`rate`]: the citizen's phone rating pages (`/r/{token}`, and
+//!   `/t/{token}` once served): the form, the thank-you page, the refusals.
+//! - [`ticket`]: the ticket's phone link while it waits (`/t/{token}`).
+//! - [`laporan`], [`staff`], [`publik`]: HR's and heads' pages, the public
+//!   result.
 //!
 //! Architecture invariant: no `PreEscaped` around anything a person typed;
 //! maud escapes every interpolated string, so a comment shows as text.
@@ -15,3 +18,4 @@ pub mod layout;
 pub mod publik;
 pub mod rate;
 pub mod staff;
+pub mod ticket;

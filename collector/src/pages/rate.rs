@@ -1,19 +1,185 @@
-//! The citizen's QR rating pages at `/r/{token}`: the form (four faces, the
-//! optional SKM survey, a comment), the thank-you page, and the refusals.
+//! The citizen's phone rating pages, at `/r/{token}` (the counter's QR code)
+//! and `/t/{token}` (the ticket's phone link, once the service is
+//! completed): the form (four faces, the optional SKM survey, a comment),
+//! the thank-you page, and the refusals with their wording.
 //!
 //! Element ids and classes are part of the contract with the end-to-end and
 //! browser tests: `form#rate`, `label.face` around `input[name=score]`,
 //! `fieldset[data-element=U1..U9]` around `input[name=u1..u9]`,
 //! `textarea[name=comment]`, `.error` for a refused submission, `#thanks`,
 //! and `#error` with a class naming the refusal (`forged`, `expired`,
-//! `already-rated`, `office-unknown`, `rate-limited`, `bad-request`,
-//! `server-error`).
+//! `already-rated`, `not-completed`, `office-unknown`, `rate-limited`,
+//! `bad-request`, `server-error`).
 
 use maud::{Markup, html};
+use shared::sign::TokenKind;
 use shared::skm::{COMMENT_MAX_CHARS, ELEMENTS};
-use shared::{Lang, Score};
+use shared::wire::Channel;
+use shared::{Lang, Msg, Score};
 
 use super::layout::page;
+use crate::phone::RateError;
+
+/// What happened (a refusal page's heading) and what the citizen can do,
+/// for a link of `kind` (the counter's QR code, or the ticket's phone link).
+pub fn wording(e: &RateError, kind: TokenKind) -> (Msg, Msg) {
+    let link = kind == TokenKind::TicketLink;
+    match e {
+        RateError::RateLimited { retry_after_s } => (
+            Msg::new(
+                "Terlalu banyak penilaian dari jaringan Anda",
+                "Too many ratings from your network",
+            ),
+            Msg::new(
+                format!("Coba kirim lagi dalam {retry_after_s} detik."),
+                format!("Please send it again in {retry_after_s} seconds."),
+            ),
+        ),
+        RateError::Forged if link => (
+            Msg::new(
+                "Tautan tiket ini tidak sah",
+                "This ticket link is not valid",
+            ),
+            Msg::new(
+                "Pindai kembali kode QR pada tiket antrean Anda. Jika tetap gagal, tanyakan kepada petugas.",
+                "Scan the QR code on your queue ticket again. If it still fails, ask an officer.",
+            ),
+        ),
+        RateError::Forged => (
+            Msg::new(
+                "Tautan penilaian ini tidak sah",
+                "This rating link is not valid",
+            ),
+            Msg::new(
+                "Pindai kembali kode QR yang diberikan petugas loket, atau mintalah kode \
+                 yang baru.",
+                "Scan the QR code from the counter again, or ask the officer for a new one.",
+            ),
+        ),
+        RateError::Expired if link => (
+            Msg::new(
+                "Tautan tiket ini sudah kedaluwarsa",
+                "This ticket link has expired",
+            ),
+            Msg::new(
+                "Tiket antrean hanya berlaku pada hari diambil, dan penilaian lewat tiket \
+                 diterima sampai batas waktu setelah pelayanan. Anda tetap dapat menyampaikan \
+                 masukan di kantor layanan.",
+                "A queue ticket is valid on the day it was taken, and ratings through it are \
+                 accepted for a limited time after the service. You can still give your \
+                 feedback at the office.",
+            ),
+        ),
+        RateError::Expired => (
+            Msg::new(
+                "Tautan penilaian ini sudah kedaluwarsa",
+                "This rating link has expired",
+            ),
+            Msg::new(
+                "Penilaian lewat kode QR hanya diterima dalam batas waktu tertentu setelah \
+                 pelayanan. Anda tetap dapat menyampaikan masukan di kantor layanan.",
+                "Ratings by QR code are accepted only for a limited time after the service. \
+                 You can still give your feedback at the office.",
+            ),
+        ),
+        RateError::WindowClosed => (
+            Msg::new(
+                "Waktu penilaian untuk kunjungan ini sudah lewat",
+                "The time to rate this visit has passed",
+            ),
+            Msg::new(
+                "Penilaian diterima sampai batas waktu tertentu setelah pelayanan selesai. \
+                 Terima kasih telah berkunjung; Anda tetap dapat menyampaikan masukan di kantor \
+                 layanan.",
+                "Ratings are accepted for a limited time after the service. Thank you for your \
+                 visit; you can still give your feedback at the office.",
+            ),
+        ),
+        RateError::Disabled => (
+            Msg::new(
+                if link {
+                    "Tautan tiket ini tidak berlaku lagi"
+                } else {
+                    "Tautan penilaian ini tidak berlaku lagi"
+                },
+                if link {
+                    "This ticket link is no longer valid"
+                } else {
+                    "This rating link is no longer valid"
+                },
+            ),
+            Msg::new(
+                "Perangkat antrean yang mencetaknya sudah dinonaktifkan oleh kantor. Anda \
+                 tetap dapat menyampaikan masukan di kantor layanan.",
+                "The queue device that printed it has been disabled by the office. You can \
+                 still give your feedback at the office.",
+            ),
+        ),
+        RateError::OfficeUnknown(_) => (
+            Msg::new(
+                "Kantor layanan untuk tautan ini tidak terdaftar",
+                "The office of this link is not registered",
+            ),
+            Msg::new(
+                "Penilaian tidak dapat diterima. Sampaikan masukan Anda langsung di kantor \
+                 layanan.",
+                "The rating cannot be accepted. Please give your feedback at the office.",
+            ),
+        ),
+        RateError::AlreadyRated(Channel::Tablet) => (
+            Msg::new(
+                "Tiket ini sudah dinilai di tablet loket. Terima kasih.",
+                "This ticket has already been rated on the counter's tablet. Thank you.",
+            ),
+            Msg::new(
+                "Setiap tiket dapat dinilai satu kali, di tablet atau lewat kode QR; \
+                 penilaian pertama yang disimpan.",
+                "Each ticket can be rated once, on the tablet or by QR code; the first rating \
+                 is the one kept.",
+            ),
+        ),
+        RateError::AlreadyRated(Channel::Qr) => (
+            Msg::new(
+                "Tiket ini sudah dinilai. Terima kasih.",
+                "This ticket has already been rated. Thank you.",
+            ),
+            Msg::new(
+                "Setiap tiket dapat dinilai satu kali; penilaian pertama yang disimpan.",
+                "Each ticket can be rated once; the first rating is the one kept.",
+            ),
+        ),
+        RateError::NotCompleted => (
+            Msg::new(
+                "Pelayanan Anda belum selesai",
+                "Your service is not completed yet",
+            ),
+            Msg::new(
+                "Penilaian dibuka setelah petugas menyelesaikan pelayanan Anda. Halaman ini \
+                 akan menampilkan formulirnya.",
+                "Rating opens once the officer has completed your service. This page will then \
+                 show the form.",
+            ),
+        ),
+        RateError::Invalid(msg) => (
+            Msg::new("Penilaian belum lengkap", "The rating is incomplete"),
+            msg.clone(),
+        ),
+        RateError::Request(e) => (
+            Msg::new(
+                "Penilaian tidak dapat dibaca",
+                "The rating could not be read",
+            ),
+            e.msg.clone(),
+        ),
+        RateError::Store(_) => (
+            Msg::new("Terjadi kesalahan di server", "The server failed"),
+            Msg::new(
+                "Penilaian Anda belum tersimpan. Coba kirim lagi sebentar lagi.",
+                "Your rating was not saved. Please send it again in a moment.",
+            ),
+        ),
+    }
+}
 
 /// The form field that skips a half-answered survey (a radio button, once
 /// chosen, cannot be cleared without JavaScript).

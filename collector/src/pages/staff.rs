@@ -88,11 +88,24 @@ pub struct Who<'a> {
 
 /// A staff page: the shell, the bar with the user and sign-out, `content`.
 pub fn page(lang: Lang, title: &str, who: Option<Who<'_>>, content: Markup) -> Markup {
+    page_with(lang, title, who, false, content)
+}
+
+/// A staff page with the floor's live view (its styles and script).
+pub fn page_with(
+    lang: Lang,
+    title: &str,
+    who: Option<Who<'_>>,
+    floor: bool,
+    content: Markup,
+) -> Markup {
     let shell = Shell {
         brand: Some(lang.pick(
             "Laporan Survei Kepuasan Masyarakat",
             "Public Satisfaction Reports",
         )),
+        scripts: if floor { &["/static/floor.js"] } else { &[] },
+        extra_css: if floor { httpkit::floor::CSS } else { "" },
         ..Shell::new(lang, title, CSS)
     };
     shell.render(

@@ -222,6 +222,52 @@ pub async fn office(
     }
 }
 
+/// `GET /laporan/{office_id}/langsung`: the office's floor today, near-live
+/// (`?fragment=1`: only `div#live`, for the page's script).
+pub async fn live(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let reply = Reply::of(&req);
+    let lang = reply.lang;
+    let v = match signed_in(&req, &state).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    match super::reports::live_of(&state, &v.role, &path).await {
+        Ok((office, live)) => {
+            let body = laporan::live(lang, &office, &live);
+            if httpkit::lang::query_param(&req, "fragment").as_deref() == Some("1") {
+                return PageResponse::new(StatusCode::OK, lang, false).body(body);
+            }
+            let label = scope_label(&v.role, lang, std::slice::from_ref(&office));
+            let who = Who {
+                username: v.username.as_deref(),
+                scope: &label,
+            };
+            PageResponse::new(StatusCode::OK, lang, reply.remember).body(staff::page_with(
+                lang,
+                &format!(
+                    "{} — {}",
+                    lang.pick("Pantauan langsung", "Live view"),
+                    office.name
+                ),
+                Some(who),
+                true,
+                body,
+            ))
+        }
+        Err(e) => reply.error(
+            e,
+            Some(Who {
+                username: v.username.as_deref(),
+                scope: scope_name(&v.role, lang),
+            }),
+        ),
+    }
+}
+
 /// `GET /laporan/{office_id}/asn/{asn_ref}`: an ASN's evidence page.
 pub async fn evidence(
     req: HttpRequest,

@@ -1,8 +1,8 @@
 //! Every route of the collector, registered in one place ([`configure`]);
 //! one module per area. JSON handlers return `Result<_, ApiError>`; each
 //! area's error enum converts into [`ApiError`], which picks status and
-//! message. Page handlers ([`qr`]) answer their refusals with HTML pages
-//! carrying the same statuses.
+//! message. Page handlers ([`phone`], [`laporan`]) answer their refusals
+//! with HTML pages carrying the same statuses.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, Resource, web};
@@ -15,8 +15,8 @@ pub mod health;
 pub mod kiosks;
 pub mod laporan;
 pub mod people;
+pub mod phone;
 pub mod publik;
-pub mod qr;
 pub mod reports;
 
 /// Roster imports may be large (docs/API.md: 10 MiB); other bodies keep httpkit's
@@ -70,6 +70,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/api/v1/reports/offices/{office_id}").route(web::get().to(reports::office)),
         )
+        .service(
+            resource("/api/v1/reports/offices/{office_id}/live")
+                .route(web::get().to(reports::live)),
+        )
         .service(resource("/api/v1/reports/summary").route(web::get().to(reports::summary)))
         .service(resource("/api/v1/reports/asn").route(web::get().to(reports::asn)))
         .service(resource("/api/v1/reports/asn/{asn_ref}").route(web::get().to(reports::evidence)))
@@ -90,15 +94,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/laporan/{office_id}/asn/{asn_ref}").route(web::get().to(laporan::evidence)),
         )
         .service(resource("/laporan/{office_id}/skm").route(web::get().to(laporan::skm)))
+        .service(resource("/laporan/{office_id}/langsung").route(web::get().to(laporan::live)))
         .service(resource("/publik/{office_id}").route(web::get().to(publik::page)))
         .service(resource("/publik/{office_id}/badge.svg").route(web::get().to(publik::badge)))
         // Citizens' phones (public, POSTs rate limited per address).
         .service(
             resource("/r/{token}")
-                .route(web::get().to(qr::show))
-                .route(web::post().to(qr::submit_form)),
+                .route(web::get().to(phone::rating_page))
+                .route(web::post().to(phone::rating_form)),
         )
-        .service(resource("/api/v1/ratings/{token}").route(web::post().to(qr::submit_json)));
+        .service(resource("/api/v1/ratings/{token}").route(web::post().to(phone::rating_json)))
+        .service(
+            resource("/t/{token}")
+                .route(web::get().to(phone::ticket_link))
+                .route(web::post().to(phone::ticket_form)),
+        )
+        .service(resource("/t/{token}/status").route(web::get().to(phone::ticket_status)))
+        // Same-origin scripts and the icon.
+        .service(resource("/static/{name}").route(web::get().to(script)))
+        .service(resource("/favicon.svg").route(web::get().to(httpkit::page::favicon)))
+        .service(resource("/favicon.ico").route(web::get().to(httpkit::page::favicon)));
+}
+
+/// `GET /static/{name}`: the pages' scripts (pages run no inline script).
+async fn script(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let body = match path.as_str() {
+        "ticket.js" => include_str!("../pages/ticket.js"),
+        "floor.js" => httpkit::floor::SCRIPT,
+        _ => {
+            return Err(ApiError::not_found(Msg::new(
+                "Berkas ini tidak ada",
+                "There is no such file",
+            )));
+        }
+    };
+    Ok(httpkit::page::asset("text/javascript; charset=utf-8", body))
 }
 
 /// A resource that answers a JSON 405 to methods it does not take (actix's

@@ -440,6 +440,36 @@ pub async fn office(
     Ok(HttpResponse::Ok().json(detail))
 }
 
+/// An office's floor now, from forwarded events (the viewer's office, or any
+/// for HR).
+pub async fn live_of(
+    state: &AppState,
+    role: &Role,
+    office_id: &str,
+) -> Result<(Office, shared::wire::LiveOffice), ApiError> {
+    let office = one_office(role, office_id, state).await?;
+    let names = people_of(state, &office.id).await?.names;
+    let (db, o) = (state.store.database(), office.clone());
+    let now = jiff::Timestamp::now();
+    let live = blocking(move || crate::floor::live(&db, &o, &names, now)).await?;
+    Ok((office, live))
+}
+
+/// `GET /api/v1/reports/offices/{office_id}/live`: the office's floor now
+/// (queue, counters, today's figures, tickets past their standard), as
+/// fresh as its kiosks' last batch (`last_event_at`).
+pub async fn live(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let v = viewer(&req, &state).await?;
+    let (_, live) = live_of(&state, &v.role, &path).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(live))
+}
+
 /// The label of a scope taken together.
 pub fn scope_name(role: &Role, lang: shared::Lang) -> &'static str {
     match role {

@@ -1,7 +1,9 @@
 //! The counter console for the ASN: sign in with NIP and PIN (the session
 //! lives in an HttpOnly cookie), see the queue, call, complete or abandon,
-//! show the completed ticket's QR code, sign out. Plain forms, no JavaScript:
-//! every action posts, then redirects back (post/redirect/get).
+//! call again (recall), transfer to another service, take a break, show the
+//! completed ticket's QR code, sign out. Plain forms: every action posts,
+//! then redirects back (post/redirect/get); the only script
+//! (`/static/console.js`) keeps the elapsed service time running.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -61,6 +63,8 @@ fn render(
         Some(session) => {
             let (body, refresh) = console_view(lang, app, &session, &name, err.as_deref());
             let head = refresh.then(|| html! { meta http-equiv="refresh" content="15"; });
+            let mut page = *page;
+            page.scripts = &["/static/console.js"];
             page.render_with(status, &name, "", head, body)
         }
     }
@@ -81,6 +85,17 @@ fn signin_view(lang: Lang, counter: &CounterId, name: &str, err: Option<&str>) -
             p.muted { (t(lang, "Lima kali PIN salah mengunci NIP selama 5 menit.", "Five wrong PINs lock the NIP for 5 minutes.")) }
         }
     }
+}
+
+/// The ticket being served, as the console shows it.
+struct Serving {
+    id: TicketId,
+    number: String,
+    service: String,
+    wait_s: Option<i64>,
+    called_at: jiff::Timestamp,
+    /// The other services of the office (code, name): where it can go on to.
+    others: Vec<(String, String)>,
 }
 
 /// The signed-in console; also says whether the page should refresh itself
@@ -115,18 +130,33 @@ fn console_view(
                 .map(|x| x.name.clone())
                 .unwrap_or_default()
         };
-        let serving = s
-            .serving_at(&session.counter)
-            .map(|t| (t.id, t.number.to_string(), svc_name(&t.service), t.wait_s()));
+        let serving = s.serving_at(&session.counter).map(|t| Serving {
+            id: t.id,
+            number: t.number.to_string(),
+            service: svc_name(&t.service),
+            wait_s: t.wait_s(),
+            called_at: t.called_at.unwrap_or(now),
+            others: cfg
+                .office()
+                .services
+                .iter()
+                .filter(|x| x.code != t.service)
+                .map(|x| (x.code.to_string(), x.name.clone()))
+                .collect(),
+        });
         let done = s.awaiting_rating(&session.counter, now).map(|t| {
             (
                 t.number.to_string(),
                 qr::rating_url(&cfg.raw, app.kiosk_id, &app.kiosk_key, t),
             )
         });
-        (queue, staff, serving, done)
+        let on_break = s
+            .sessions
+            .get(&session.token_hash)
+            .is_some_and(|x| x.on_break);
+        (queue, staff, serving, done, on_break)
     });
-    let (queue, staff, serving, done) = view;
+    let (queue, staff, serving, done, on_break) = view;
     let c = &session.counter;
     let markup = html! {
         div.row style="justify-content:space-between" {
@@ -140,21 +170,39 @@ fn console_view(
         div.stats {
             div.stat { div { (t(lang, "Menunggu", "Waiting")) } div.v #queue-length { (queue) } }
         }
-        @if let Some((id, number, service, wait)) = &serving {
-            div.card.center {
+        @if let Some(sv) = &serving {
+            div.card.center #serving {
                 p { (t(lang, "Sedang dilayani", "Now serving")) }
-                div #serving-number.big { (number) }
-                p { strong { (service) } }
-                @if let Some(w) = wait { p.muted { (t(lang, "Lama menunggu:", "Waited:")) " " (duration(lang, *w)) } }
+                div #serving-number.big { (sv.number) }
+                p { strong { (sv.service) } }
+                @if let Some(w) = sv.wait_s { p.muted { (t(lang, "Lama menunggu:", "Waited:")) " " (duration(lang, w)) } }
+                p { (t(lang, "Lama layanan:", "Service time:")) " "
+                    @let elapsed = now.duration_since(sv.called_at).as_secs().max(0);
+                    strong #service-elapsed data-elapsed=(elapsed) data-lang=(lang.tag()) { (duration(lang, elapsed)) } }
                 div.row style="justify-content:center" {
                     form #complete method="post" action={ "/counter/" (c) "/complete" } {
-                        input type="hidden" name="ticket_id" value=(id);
+                        input type="hidden" name="ticket_id" value=(sv.id);
                         button type="submit" { (t(lang, "Selesai dilayani", "Service completed")) }
                     }
+                    form #recall method="post" action={ "/counter/" (c) "/recall" } {
+                        button.secondary type="submit" { (t(lang, "Panggil ulang", "Call again")) }
+                    }
                     form #abandon method="post" action={ "/counter/" (c) "/abandon" } {
-                        input type="hidden" name="ticket_id" value=(id);
+                        input type="hidden" name="ticket_id" value=(sv.id);
                         button.danger type="submit" { (t(lang, "Tidak hadir", "No-show")) }
                     }
+                }
+                @if !sv.others.is_empty() {
+                    form #transfer.row style="justify-content:center;margin-top:1rem" method="post" action={ "/counter/" (c) "/transfer" } {
+                        input type="hidden" name="ticket_id" value=(sv.id);
+                        label for="transfer-service" style="margin:0" { (t(lang, "Alihkan ke layanan:", "Transfer to service:")) }
+                        select #transfer-service name="service" required {
+                            @for (code, svc) in &sv.others { option value=(code) { (svc) } }
+                        }
+                        button.secondary type="submit" { (t(lang, "Alihkan", "Transfer")) }
+                    }
+                    p.muted { (t(lang, "Mengalihkan menyelesaikan layanan ini; warga menunggu di depan antrean layanan berikutnya dengan nomor yang sama.",
+                        "A transfer completes this service; the citizen waits at the front of the next service's queue with the same number.")) }
                 }
             }
         } @else {
@@ -162,26 +210,30 @@ fn console_view(
                 div.card.center {
                     p { strong { (number) } " — " (t(lang, "minta warga menilai layanan: pindai kode QR ini atau gunakan tablet.",
                         "ask the citizen to rate the service: scan this QR code or use the tablet.")) }
-                    div #qr { (PreEscaped(qr_inline(url))) }
+                    div #qr { (PreEscaped(qr::inline_svg(url))) }
                     p #rating-url.url { (url) }
                 }
             }
-            form #call-next.center method="post" action={ "/counter/" (c) "/next" } {
-                button type="submit" style="min-width:16rem" { (t(lang, "Panggil berikutnya", "Call next")) }
+            @if on_break {
+                p #on-break.notice.center { (t(lang, "Anda sedang istirahat: loket ini tidak memanggil antrean.",
+                    "You are on a break: this counter calls nobody.")) }
+            }
+            div.row style="justify-content:center" {
+                form #call-next method="post" action={ "/counter/" (c) "/next" } {
+                    button type="submit" style="min-width:16rem" { (t(lang, "Panggil berikutnya", "Call next")) }
+                }
+                form #break method="post" action={ "/counter/" (c) "/break" } {
+                    input type="hidden" name="on" value=(if on_break { "0" } else { "1" });
+                    button.secondary type="submit" {
+                        @if on_break { (t(lang, "Selesai istirahat", "End the break")) }
+                        @else { (t(lang, "Istirahat", "Take a break")) }
+                    }
+                }
             }
             @if queue == 0 { p.notice.center { (t(lang, "Belum ada antrean untuk loket ini.", "Nobody is waiting for this counter.")) } }
         }
     };
     (markup, serving.is_none() && done.is_none())
-}
-
-/// The QR code as inline SVG (without the XML prolog, which HTML does not
-/// take). The text is our own signed URL, never user input.
-fn qr_inline(url: &str) -> String {
-    match qr::svg(url) {
-        Ok(svg) => svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or(svg),
-        Err(_) => String::new(),
-    }
 }
 
 /// The sign-in form.
@@ -316,4 +368,54 @@ pub async fn abandon(
 ) -> HttpResponse {
     let id = ticket_id(&form);
     act(req, app, path, move |tx, s| tx.abandon(s, id?).map(|_| ())).await
+}
+
+/// `POST /counter/{counter}/recall`.
+pub async fn recall(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    act(req, app, path, |tx, s| tx.recall(s).map(|_| ())).await
+}
+
+/// The break form: `on` is `1` to start one, `0` to end it.
+#[derive(serde::Deserialize)]
+pub struct BreakForm {
+    on: String,
+}
+
+/// `POST /counter/{counter}/break`.
+pub async fn set_break(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<BreakForm>,
+) -> HttpResponse {
+    let on = form.on == "1";
+    act(req, app, path, move |tx, s| tx.set_break(s, on).map(|_| ())).await
+}
+
+/// The transfer form.
+#[derive(serde::Deserialize)]
+pub struct TransferForm {
+    ticket_id: String,
+    service: String,
+}
+
+/// `POST /counter/{counter}/transfer`.
+pub async fn transfer(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<TransferForm>,
+) -> HttpResponse {
+    let id = TicketId::parse(&form.ticket_id).ok_or(crate::error::KioskError::UnknownTicket);
+    let service = shared::ServiceCode::parse(&form.service)
+        .map_err(|_| crate::error::KioskError::UnknownService(form.service.clone()));
+    let new_id = crate::store::new_ticket_id();
+    act(req, app, path, move |tx, s| {
+        tx.transfer(s, id?, &service?, new_id).map(|_| ())
+    })
+    .await
 }

@@ -3,21 +3,29 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::html;
+use maud::{PreEscaped, html};
 use shared::ServiceCode;
 
 use super::layout::{Page, error_box, t};
+use super::print::{self, PRINT_COOKIE};
 use crate::error::KioskError;
 use crate::routes::AppState;
 use crate::state::TicketStatus;
 use crate::store::new_ticket_id;
 
-/// `GET /`: large buttons, one per service.
+/// `GET /`: large buttons, one per service. `?cetak=58` or `?cetak=80` (set
+/// once by the operator on the entrance screen) prints every ticket taken
+/// here on paper of that width; `?cetak=tidak` stops it.
 pub async fn index(req: HttpRequest, app: web::Data<AppState>) -> HttpResponse {
     let page = Page::of(&req);
     let lang = page.lang;
     let office = app.store.read(|s| s.config.office().clone());
-    page.render(
+    let printing = httpkit::lang::query_param(&req, PRINT_COOKIE);
+    let auto = match printing.as_deref() {
+        Some(raw) => print::width_of(Some(raw)),
+        None => print::auto_width(&req),
+    };
+    let mut res = page.render(
         StatusCode::OK,
         &office.name,
         "",
@@ -35,8 +43,25 @@ pub async fn index(req: HttpRequest, app: web::Data<AppState>) -> HttpResponse {
                     }
                 }
             }
+            @if let Some(w) = auto {
+                p #auto-print.center.muted { (t(lang, "Tiket dicetak otomatis", "Tickets print automatically")) " (" (w) " mm)." }
+            }
         },
-    )
+    );
+    // The operator's choice, remembered on this screen for a year.
+    if let Some(raw) = printing {
+        let cookie = match print::width_of(Some(&raw)) {
+            Some(w) => httpkit::cookie::private_cookie(
+                &req,
+                PRINT_COOKIE,
+                &w.to_string(),
+                actix_web::cookie::time::Duration::days(365),
+            ),
+            None => httpkit::cookie::removal(PRINT_COOKIE),
+        };
+        let _ = res.add_cookie(&cookie);
+    }
+    res
 }
 
 /// The entrance form.
@@ -70,8 +95,12 @@ pub async fn take(
         Ok(ticket) => {
             app.tickets_issued
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let to = match print::auto_width(&req) {
+                Some(w) => format!("/ticket/{}/print?width={w}&auto=1", ticket.id),
+                None => format!("/ticket/{}", ticket.id),
+            };
             HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/ticket/{}", ticket.id)))
+                .insert_header((LOCATION, to))
                 .finish()
         }
         Err(e) => {
@@ -90,8 +119,9 @@ pub async fn take(
     }
 }
 
-/// `GET /ticket/{id}`: the number, big, and how many wait before it; returns
-/// to the entrance screen by itself.
+/// `GET /ticket/{id}`: the number, big, how many wait before it, the print
+/// button and the phone link's QR code; returns to the entrance screen by
+/// itself.
 pub async fn ticket(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -102,22 +132,26 @@ pub async fn ticket(
     let id = shared::TicketId::parse(&path);
     let found = app.store.read(|s| {
         let t = id.and_then(|id| s.tickets.get(&id))?;
-        let ahead = s
-            .waiting()
-            .iter()
-            .filter(|w| w.service == t.service && (w.issued_at, w.id) < (t.issued_at, t.id))
-            .count();
         let service = s
             .config
             .office()
             .service(&t.service)
             .map(|x| x.name.clone())
             .unwrap_or_default();
-        Some((t.number.to_string(), service, t.status, ahead))
+        let link = crate::qr::ticket_link(&s.config.raw, app.kiosk_id, &app.kiosk_key, t);
+        Some((
+            t.id,
+            t.number.to_string(),
+            service,
+            t.status,
+            s.ahead_of(t),
+            link,
+        ))
     });
-    let refresh = html! { meta http-equiv="refresh" content="20;url=/"; };
+    let refresh = html! { meta http-equiv="refresh" content="30;url=/"; };
+    let width = print::auto_width(&req).unwrap_or(80);
     match found {
-        Some((number, service, status, ahead)) => page.render_with(
+        Some((id, number, service, status, ahead, link)) => page.render_with(
             StatusCode::OK,
             &number,
             "",
@@ -130,10 +164,18 @@ pub async fn ticket(
                     @if status == TicketStatus::Waiting {
                         p { (t(lang, "Silakan duduk dan menunggu. Nomor Anda akan dipanggil di layar loket.",
                                  "Please take a seat. Your number will be called at a counter.")) }
-                        p.muted { (t(lang, "Antrean di depan Anda:", "Waiting before you:")) " " strong { (ahead) } }
+                        p.muted { (t(lang, "Antrean di depan Anda:", "Waiting before you:")) " " strong #ticket-ahead { (ahead) } }
                     }
-                    p.muted { (t(lang, "Ingat atau foto nomor ini.", "Remember or photograph this number.")) }
-                    p { a.button href="/" { (t(lang, "Selesai", "Done")) } }
+                    div.row style="justify-content:center" {
+                        a.button #print-ticket href={ "/ticket/" (id) "/print?width=" (width) } { (t(lang, "Cetak tiket", "Print the ticket")) }
+                        a.button.secondary href="/" { (t(lang, "Selesai", "Done")) }
+                    }
+                    div #phone-link {
+                        p { strong { (t(lang, "Pantau antrean dari ponsel", "Follow the queue on your phone")) } }
+                        div #qr { (PreEscaped(crate::qr::inline_svg(&link))) }
+                        p.muted { (t(lang, "Pindai kode ini: ponsel Anda menunjukkan berapa orang lagi sebelum Anda, lalu halaman penilaian setelah dilayani.",
+                            "Scan this code: your phone shows how many are before you, then the rating page once you are served.")) }
+                    }
                 }
             },
         ),

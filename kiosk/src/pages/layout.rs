@@ -20,6 +20,7 @@ pub fn t(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
 
 /// A page being answered: its language, whether to remember it, and the
 /// same-origin scripts it runs.
+#[derive(Clone, Copy)]
 pub struct Page {
     /// The language to render in.
     pub lang: Lang,
@@ -66,6 +67,30 @@ impl Page {
             ..Shell::new(lang, title, CSS)
         };
         PageResponse::new(status, lang, self.remember).body(shell.render(head, content))
+    }
+
+    /// A page with the floor's live view (its styles added).
+    pub fn render_floor(&self, title: &str, extra_query: &str, content: Markup) -> HttpResponse {
+        let lang = self.lang;
+        let shell = Shell {
+            brand: Some(t(lang, "Layanan Publik", "Public Service")),
+            scripts: self.scripts,
+            lang_query: extra_query,
+            extra_css: httpkit::floor::CSS,
+            ..Shell::new(lang, title, CSS)
+        };
+        PageResponse::new(StatusCode::OK, lang, self.remember).body(shell.render(None, content))
+    }
+
+    /// A wall screen (the display board): no top bar, its own stylesheet.
+    pub fn render_screen(&self, title: &str, css: &str, content: Markup) -> HttpResponse {
+        let shell = Shell {
+            scripts: self.scripts,
+            bare: true,
+            ..Shell::new(self.lang, title, css)
+        };
+        PageResponse::new(StatusCode::OK, self.lang, self.remember)
+            .body(shell.render(None, content))
     }
 
     /// A refusal as a page: the error's status and message.
@@ -121,31 +146,9 @@ pub fn face(score: u8) -> Markup {
     }
 }
 
-/// Seconds as "12 mnt 05 dtk" / "12 min 05 s" (hours when long).
-pub fn duration(lang: Lang, secs: i64) -> String {
-    let s = secs.max(0);
-    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-    match (lang, h) {
-        (Lang::Id, 0) => format!("{m} mnt {sec:02} dtk"),
-        (Lang::En, 0) => format!("{m} min {sec:02} s"),
-        (Lang::Id, _) => format!("{h} jam {m:02} mnt"),
-        (Lang::En, _) => format!("{h} h {m:02} min"),
-    }
-}
+pub use httpkit::floor::duration;
 
 /// An error panel.
 pub fn error_box(msg: &str) -> Markup {
     html! { p.error role="alert" { (msg) } }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_naturally_in_both_languages() {
-        assert_eq!(duration(Lang::Id, 65), "1 mnt 05 dtk");
-        assert_eq!(duration(Lang::En, 3725), "1 h 02 min");
-        assert_eq!(duration(Lang::Id, -3), "0 mnt 00 dtk");
-    }
 }

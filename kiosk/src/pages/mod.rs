@@ -3,10 +3,13 @@
 //! dashboard. Every text is written in both languages at the point of use
 //! (`t(lang, id, en)`); no page loads anything from outside this server.
 
+mod assets;
 mod console;
 mod dashboard;
+mod display;
 mod entrance;
 mod layout;
+mod print;
 mod tablet;
 
 use actix_web::web;
@@ -16,8 +19,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(web::get().to(entrance::index)))
         .service(web::resource("/take").route(web::post().to(entrance::take)))
         .service(web::resource("/ticket/{ticket_id}").route(web::get().to(entrance::ticket)))
+        .service(web::resource("/ticket/{ticket_id}/print").route(web::get().to(print::page)))
         .service(web::resource("/tablet/{counter}").route(web::get().to(tablet::page)))
-        .service(web::resource("/static/tablet.js").route(web::get().to(tablet::script)))
+        .service(web::resource("/static/{name}").route(web::get().to(assets::script)))
+        .service(web::resource("/display").route(web::get().to(display::page)))
         .service(web::resource("/counter/{counter}").route(web::get().to(console::page)))
         .service(web::resource("/counter/{counter}/login").route(web::post().to(console::login)))
         .service(web::resource("/counter/{counter}/logout").route(web::post().to(console::logout)))
@@ -27,6 +32,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/counter/{counter}/abandon").route(web::post().to(console::abandon)),
+        )
+        .service(web::resource("/counter/{counter}/recall").route(web::post().to(console::recall)))
+        .service(
+            web::resource("/counter/{counter}/break").route(web::post().to(console::set_break)),
+        )
+        .service(
+            web::resource("/counter/{counter}/transfer").route(web::post().to(console::transfer)),
         )
         .service(web::resource("/dashboard").route(web::get().to(dashboard::page)));
 }

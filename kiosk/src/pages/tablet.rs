@@ -18,15 +18,6 @@ use super::layout::{Page, counter_not_found, counter_of, error_box, face, t};
 use crate::auth::{new_token, tablet_cookie, tablet_of, token_hash};
 use crate::routes::AppState;
 
-/// The tablet's script, served from `/static/tablet.js` (pages run no inline
-/// script).
-pub const SCRIPT: &str = include_str!("tablet.js");
-
-/// `GET /static/tablet.js`.
-pub async fn script() -> HttpResponse {
-    httpkit::page::asset("text/javascript; charset=utf-8", SCRIPT)
-}
-
 /// What the operator needs to pair this tablet.
 fn unpaired(
     lang: Lang,

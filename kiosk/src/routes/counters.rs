@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use httpkit::{ApiError, JsonBody};
 use shared::secret::Pin;
-use shared::wire::{SessionCreated, SignIn};
+use shared::wire::{BreakChange, SessionCreated, SignIn};
 use shared::{CounterId, Nip};
 
 use super::{AppState, counter_in_path};
@@ -130,4 +130,30 @@ pub async fn current(
             .insert_header(("Cache-Control", "no-store"))
             .finish(),
     })
+}
+
+/// `POST /api/counters/{counter}/recall`: calls the ticket being served
+/// here again on the display board; 409 when nothing is being served.
+pub async fn recall(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    CounterSession(session): CounterSession,
+) -> Result<HttpResponse, ApiError> {
+    same_counter(&path, &session)?;
+    let t = app.store.exec(move |tx| tx.recall(&session)).await?;
+    Ok(HttpResponse::Ok().json(t.view()))
+}
+
+/// `POST /api/counters/{counter}/break` `{"on"}`: starts or ends a break
+/// (istirahat); 409 while a ticket is being served. Answers the state.
+pub async fn set_break(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    CounterSession(session): CounterSession,
+    body: JsonBody<BreakChange>,
+) -> Result<HttpResponse, ApiError> {
+    same_counter(&path, &session)?;
+    let on = body.0.on;
+    app.store.exec(move |tx| tx.set_break(&session, on)).await?;
+    Ok(HttpResponse::Ok().json(BreakChange { on }))
 }

@@ -2,7 +2,9 @@
 
 pub mod counters;
 pub mod dashboard;
+pub mod display;
 pub mod ratings;
+pub mod stream;
 mod system;
 mod tablets;
 mod tickets;
@@ -54,6 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(tickets::abandon)),
         )
         .service(
+            web::resource("/api/tickets/{ticket_id}/transfer")
+                .route(web::post().to(tickets::transfer)),
+        )
+        .service(
             web::resource("/api/tickets/{ticket_id}/qr.svg").route(web::get().to(tickets::qr_svg)),
         )
         .service(
@@ -63,6 +69,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/api/counters/{counter}/next").route(web::post().to(counters::next)),
+        )
+        .service(
+            web::resource("/api/counters/{counter}/recall").route(web::post().to(counters::recall)),
+        )
+        .service(
+            web::resource("/api/counters/{counter}/break")
+                .route(web::post().to(counters::set_break)),
         )
         .service(
             web::resource("/api/counters/{counter}/current")
@@ -76,6 +89,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/ratings").route(web::post().to(ratings::create)))
         .service(web::resource("/api/dashboard").route(web::get().to(dashboard::snapshot)))
         .service(web::resource("/api/dashboard/events").route(web::get().to(dashboard::events)))
+        .service(web::resource("/api/display").route(web::get().to(display::snapshot)))
+        .service(web::resource("/api/display/events").route(web::get().to(display::events)))
+        .service(web::resource("/audio/{clip}").route(web::get().to(crate::audio::serve)))
+        .service(web::resource("/favicon.svg").route(web::get().to(httpkit::page::favicon)))
+        .service(web::resource("/favicon.ico").route(web::get().to(httpkit::page::favicon)))
         .service(web::resource("/api/outbox").route(web::get().to(dashboard::outbox)))
         .service(web::resource("/healthz").route(web::get().to(system::healthz)))
         .service(web::resource("/metrics").route(web::get().to(system::metrics)));

@@ -4,8 +4,9 @@ use std::sync::atomic::Ordering;
 
 use actix_web::{HttpResponse, web};
 use httpkit::{ApiError, JsonBody};
+use shared::rating::RatingValues;
 use shared::wire::{NewRating, RatingCreated};
-use shared::{Comment, CounterId, RatingId, Score, SkmAnswers, TicketId};
+use shared::{CounterId, RatingId, TicketId};
 
 use super::{AppState, invalid_id};
 use crate::auth::TabletAuth;
@@ -23,22 +24,15 @@ pub fn parse_rating(body: NewRating) -> Result<RatingInput, ApiError> {
         .as_deref()
         .map(|c| CounterId::parse(c).map_err(|_| invalid_id("counter")))
         .transpose()?;
-    let score = Score::new(body.score).map_err(|e| ApiError::invalid(e.msg()))?;
-    let answers = body
-        .answers
-        .map(|a| SkmAnswers::new(&a))
-        .transpose()
-        .map_err(|e| ApiError::invalid(e.msg()))?;
-    let comment = match body.comment {
-        Some(c) => Comment::new(&c).map_err(|e| ApiError::invalid(e.msg()))?,
-        None => None,
-    };
+    // The rules every channel shares (the collector's phone pages too).
+    let v = RatingValues::parse(body.score, body.answers.as_deref(), body.comment.as_deref())
+        .map_err(ApiError::invalid)?;
     Ok(RatingInput {
         ticket_id,
         counter,
-        score,
-        answers,
-        comment,
+        score: v.score,
+        answers: v.answers,
+        comment: v.comment,
     })
 }
 

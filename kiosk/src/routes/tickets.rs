@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use actix_web::{HttpResponse, web};
 use httpkit::{ApiError, JsonBody};
 use shared::ServiceCode;
-use shared::wire::{Completed, NewTicket};
+use shared::wire::{Completed, NewTicket, NewTransfer};
 
 use super::{AppState, invalid_id, ticket_in_path};
 use crate::auth::CounterSession;
@@ -55,6 +55,26 @@ pub async fn abandon(
     let id = ticket_in_path(&path)?;
     let ticket = app.store.exec(move |tx| tx.abandon(&session, id)).await?;
     Ok(HttpResponse::Ok().json(ticket.view()))
+}
+
+/// `POST /api/tickets/{ticket_id}/transfer` `{"service"}`: the citizen served
+/// here goes on to another service. This transaction is completed now; the
+/// answer (201) is the visit's next ticket, with the same number, waiting
+/// ahead of new arrivals for that service.
+pub async fn transfer(
+    app: web::Data<AppState>,
+    path: web::Path<String>,
+    CounterSession(session): CounterSession,
+    body: JsonBody<NewTransfer>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ticket_in_path(&path)?;
+    let service = ServiceCode::parse(&body.0.service).map_err(|_| invalid_id("service"))?;
+    let new_id = new_ticket_id();
+    let next = app
+        .store
+        .exec(move |tx| tx.transfer(&session, id, &service, new_id))
+        .await?;
+    Ok(HttpResponse::Created().json(next.view()))
 }
 
 /// `GET /api/tickets/{ticket_id}/qr.svg`: the QR code of a completed

@@ -12,6 +12,7 @@ pub mod chart;
 pub mod client;
 pub mod cookie;
 pub mod error;
+pub mod floor;
 pub mod gate;
 pub mod lang;
 pub mod metrics;

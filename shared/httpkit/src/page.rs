@@ -34,6 +34,11 @@ pub struct Shell<'a> {
     pub scripts: &'a [&'a str],
     /// Appended to the `?lang=` links, e.g. `&token=...` for a wall screen.
     pub lang_query: &'a str,
+    /// Without the top bar (a wall screen uses the whole screen; its
+    /// language is chosen once, with `?lang=`).
+    pub bare: bool,
+    /// More styles after `css` (a shared view's, such as the floor's).
+    pub extra_css: &'a str,
 }
 
 impl<'a> Shell<'a> {
@@ -46,6 +51,8 @@ impl<'a> Shell<'a> {
             brand: None,
             scripts: &[],
             lang_query: "",
+            bare: false,
+            extra_css: "",
         }
     }
 
@@ -67,14 +74,14 @@ impl<'a> Shell<'a> {
                     link rel="icon" href="/favicon.svg" type="image/svg+xml";
                     // Our own constant stylesheet; maud would escape the `>`
                     // of its selectors.
-                    style { (PreEscaped(self.css)) }
+                    style { (PreEscaped(self.css)) (PreEscaped(self.extra_css)) }
                     @for src in self.scripts {
                         script src=(src) defer {}
                     }
                     @if let Some(h) = head { (h) }
                 }
                 body {
-                    header.top {
+                    @if !self.bare { header.top {
                         @if let Some(b) = self.brand { span.brand { (b) } }
                         nav aria-label=(lang.pick("Bahasa", "Language")) {
                             // Relative links keep the page's own address (and
@@ -84,7 +91,7 @@ impl<'a> Shell<'a> {
                             a.lang-en href={ "?lang=en" (self.lang_query) } hreflang="en" lang="en"
                                 aria-current=[(lang == Lang::En).then_some("true")] { "English" }
                         }
-                    }
+                    } }
                     main { (content) }
                 }
             }
