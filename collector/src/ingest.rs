@@ -1194,7 +1194,7 @@ impl<'t> Cx<'t> {
             recs.sort_by_key(|r| (r.ranked_at(completed_at), r.event.rating_id));
             for (i, mut r) in recs.into_iter().enumerate() {
                 if i == 0 {
-                    self.count_for_ticket(&mut r, office, ticket_id)?;
+                    self.count_for_ticket(&mut r, office, ticket_id, true)?;
                 } else {
                     r.status = RatingStatus::Duplicate;
                 }
@@ -1238,21 +1238,28 @@ impl<'t> Cx<'t> {
         Ok(())
     }
 
+    /// Counts `r` as its completed ticket's rating. `waited` says it was
+    /// pending: it reached the collector before the ticket's completion did.
     fn count_for_ticket(
         &mut self,
         r: &mut RatingRec,
         office: &OfficeId,
         ticket_id: TicketId,
+        waited: bool,
     ) -> Result<(), IngestError> {
         let Some(t) = self.ticket(office, ticket_id)? else {
             return Ok(());
         };
         t.rating = Some(r.event.rating_id);
         let rec = t.clone();
-        // A phone rating that reached the collector before the service was
-        // completed is not about that service's ASN: it counts for the office
-        // only (a ticket's phone link exists from the moment it is taken).
-        let early = r.event.channel == Channel::Qr
+        // A phone rating submitted before the service was completed is not
+        // about that service's ASN: it counts for the office only. Only a
+        // rating that waited for the completion can be one; the kiosk's
+        // clock follows the collector's, so the two times compare. A rating
+        // that arrives when the completion is known came after it, whatever
+        // the clocks say.
+        let early = waited
+            && r.event.channel == Channel::Qr
             && rec.completed_at.is_some_and(|done| r.received_at < done);
         let nip = if early { None } else { rec.nip.clone() };
         r.status = RatingStatus::Counted {
@@ -1343,7 +1350,7 @@ impl<'t> Cx<'t> {
                     .ticket(office, tid)?
                     .map(|t| (t.completed_at, t.rating));
                 match known {
-                    Some((Some(_), None)) => self.count_for_ticket(&mut r, office, tid)?,
+                    Some((Some(_), None)) => self.count_for_ticket(&mut r, office, tid, false)?,
                     Some((Some(done), Some(existing))) => {
                         let old = self.rating(existing)?;
                         match old {
@@ -1375,7 +1382,7 @@ impl<'t> Cx<'t> {
                                 }
                                 old.status = RatingStatus::Duplicate;
                                 self.put_rating(&old)?;
-                                self.count_for_ticket(&mut r, office, tid)?;
+                                self.count_for_ticket(&mut r, office, tid, false)?;
                             }
                             _ => r.status = RatingStatus::Duplicate,
                         }
@@ -1777,6 +1784,25 @@ mod tests {
         let row = f.asn_row("alak", ASN).await.unwrap();
         assert_eq!((row.figures.services, row.figures.ratings), (1, 1));
         assert_eq!(f.office_figures("alak").await.figures.ikm, Some(100.0));
+    }
+
+    #[tokio::test]
+    async fn a_phone_rating_received_before_the_service_was_completed_counts_for_the_office_only() {
+        let mut f = fixture().await;
+        // A visit completed an hour from now: the rating received now was
+        // given while the citizen still waited (a ticket's phone link).
+        let from_t0 = jiff::Timestamp::now().duration_since(f.t0).as_secs() + 3600;
+        let (t, ev) = visit(&f, ASN, from_t0);
+        let QrOutcome::Accepted(id) = f.qr("alak", t, 1, from_t0 + 10).await else {
+            panic!("accepted");
+        };
+        f.send("alak", ev).await;
+        assert_eq!(
+            f.status(id),
+            RatingStatus::Counted {
+                attribution: Attribution::Ticket { nip: None }
+            }
+        );
     }
 
     #[tokio::test]

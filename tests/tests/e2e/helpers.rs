@@ -260,14 +260,17 @@ pub struct Office {
 
 /// Collector + provisioned office + kiosk, all fresh.
 pub async fn office() -> Office {
+    office_with(|_| {}).await
+}
+
+/// [`office`] with the kiosk's settings adjusted by `tweak`.
+pub async fn office_with(tweak: impl FnOnce(&mut kiosk::Settings)) -> Office {
     let collector = spawn_collector().await;
     let creds = provision(&collector, OFFICE).await;
     let kiosk_dir = temp_dir();
-    let kiosk = spawn_kiosk(
-        kiosk_settings(&collector.base, &creds, kiosk_dir.path()),
-        creds,
-    )
-    .await;
+    let mut settings = kiosk_settings(&collector.base, &creds, kiosk_dir.path());
+    tweak(&mut settings);
+    let kiosk = spawn_kiosk(settings, creds).await;
     Office {
         collector,
         kiosk,

@@ -9,6 +9,7 @@ mod qr_decode;
 
 mod bad_input;
 mod crash;
+mod floor;
 mod forwarding;
 mod integrity;
 mod pages;
