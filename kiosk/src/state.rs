@@ -734,7 +734,7 @@ impl Tx<'_> {
             nip: session.nip.clone(),
             called_at: now,
         });
-        self.announce(&called, &counter, false);
+        self.announce(&called, counter, false);
         Ok(Some(called))
     }
 
@@ -774,7 +774,7 @@ impl Tx<'_> {
             .serving_at(&counter.id)
             .cloned()
             .ok_or(KioskError::NothingServed)?;
-        self.announce(&t, &counter, true);
+        self.announce(&t, counter, true);
         Ok(t)
     }
 

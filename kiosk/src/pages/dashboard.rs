@@ -57,8 +57,8 @@ pub async fn page(req: HttpRequest, app: web::Data<AppState>, _: DashboardAccess
         &lang_query,
         html! {
             h1 { (t(lang, "Dasbor layanan", "Service dashboard")) " — " (office.name) }
-            p.muted { (local.strftime("%Y-%m-%d %H:%M").to_string()) " " (office.tz.abbreviation(d.now))
-                " · " (t(lang, "diperbarui sendiri", "updates by itself")) }
+            p.muted { (local.strftime("%Y-%m-%d").to_string()) " · "
+                (t(lang, "diperbarui sendiri setiap ada perubahan", "updates by itself on every change")) }
             p #live-stale.banner hidden { (t(lang, "Koneksi ke kiosk terputus; angka di bawah mungkin sudah lama.",
                 "The connection to the kiosk is lost; the figures below may be old.")) }
             (live)

@@ -46,6 +46,18 @@
     return ['closed', T.closed];
   }
 
+  // The last calls: each number once (a recall does not push the others
+  // off the board), never the one shown big.
+  function earlier(calls) {
+    var seen = {};
+    if (calls[0]) seen[calls[0].number] = true;
+    return calls.slice(1).filter(function (c) {
+      if (seen[c.number]) return false;
+      seen[c.number] = true;
+      return true;
+    }).slice(0, 6);
+  }
+
   function render(d) {
     var now = d.calls[0];
     var num = document.getElementById('now-number');
@@ -64,7 +76,7 @@
     }
     var calls = document.getElementById('calls');
     calls.replaceChildren();
-    d.calls.slice(1, 7).forEach(function (c) {
+    earlier(d.calls).forEach(function (c) {
       var li = el('li');
       li.setAttribute('data-call-id', c.call_id);
       li.appendChild(el('span', 'num', c.number));
@@ -146,26 +158,39 @@
 
   function playClips(clips, done) {
     var i = 0;
+    var watchdog = null;
+    function advance(at) {
+      // Only the clip that is playing may move the sequence on.
+      if (at !== i) return;
+      clearTimeout(watchdog);
+      i += 1;
+      step();
+    }
     function step() {
       if (i >= clips.length) { done(); return; }
-      var src = clips[i];
+      var at = i;
+      var src = clips[at];
       window.__audioRequests.push(src);
-      player.onended = function () { i += 1; step(); };
+      player.onended = function () { advance(at); };
       // A clip that cannot play is skipped, so the board never stalls.
-      player.onerror = function () { i += 1; step(); };
+      player.onerror = function () { advance(at); };
       player.src = src;
       var p = player.play();
-      if (p && p.catch) {
-        p.catch(function (err) {
+      if (p && p.then) {
+        p.then(function () {
+          // A clip that neither ends nor fails (a sound card gone away)
+          // is given up after its length and a margin.
+          var ms = (isFinite(player.duration) ? player.duration * 1000 : 2000) + 3000;
+          watchdog = setTimeout(function () { advance(at); }, ms);
+        }, function (err) {
           if (err && err.name === 'NotAllowedError') {
-            // The browser wants a touch first: offer the button, and keep
-            // this clip to play again once sound is on.
+            // The browser wants a touch first: offer the button, and play
+            // this clip again once sound is on.
             window.__audioRequests.pop();
             enable.hidden = false;
             enable.onclick = function () { enable.hidden = true; step(); };
           } else {
-            i += 1;
-            step();
+            advance(at);
           }
         });
       }

@@ -112,6 +112,28 @@ fn clock(d: &Display) -> String {
     format!("{local} {}", d.tz_abbreviation)
 }
 
+/// The last calls: each number once (a recall does not push the others off
+/// the board), never the one shown big; at most six. The script does the
+/// same.
+fn earlier(calls: &[DisplayCall]) -> Vec<&DisplayCall> {
+    let mut seen: Vec<&str> = calls
+        .first()
+        .map(|c| c.number.as_str())
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for c in calls.iter().skip(1) {
+        if !seen.contains(&c.number.as_str()) {
+            seen.push(&c.number);
+            out.push(c);
+        }
+        if out.len() == 6 {
+            break;
+        }
+    }
+    out
+}
+
 /// Everything below the bar (the script renders the same from the stream).
 fn body(lang: Lang, d: &Display) -> Markup {
     let now: Option<&DisplayCall> = d.calls.first();
@@ -135,7 +157,7 @@ fn body(lang: Lang, d: &Display) -> Markup {
             section #recent {
                 h2 { (t(lang, "Panggilan terakhir", "Last calls")) }
                 ol #calls {
-                    @for c in d.calls.iter().skip(1).take(6) {
+                    @for c in earlier(&d.calls) {
                         li data-call-id=(c.call_id) {
                             span.num { (c.number) }
                             span.to { "→" }

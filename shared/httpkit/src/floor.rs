@@ -26,7 +26,9 @@ pub const CSS: &str = r#"
 .stat{background:#fff;border-radius:12px;padding:.75rem 1rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
 .stat .v{font-size:1.7rem;font-weight:800}
 .floor-charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem;margin:1rem 0}
-.floor-charts svg.chart{display:block;width:100%;height:auto;background:#fff;border-radius:8px}
+.floor-charts figure{margin:0;background:#fff;border-radius:8px;padding:.5rem}
+.floor-charts figcaption{font-weight:700;margin:0 0 .25rem}
+.floor-charts svg.chart{display:block;width:100%;height:auto}
 ul.floor-list{list-style:none;padding:0;margin:0}
 ul.floor-list li{background:#fff;border-radius:10px;padding:.6rem 1rem;margin-bottom:.5rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem 1rem;flex-wrap:wrap}
 ul.floor-list li.late{border-left:8px solid #c62828;background:#fdecea}
@@ -103,10 +105,25 @@ pub fn view(f: &Floor<'_>) -> Markup {
     };
     let waiting_late = f.late.iter().filter(|l| l.waiting).count();
     let charts = [
-        chart::waits_by_hour(f.hours, lang),
-        chart::queue_through_day(f.profile, lang),
+        (
+            lang.pick(
+                "Rata-rata menunggu (menit) menurut jam ambil nomor",
+                "Mean wait (minutes) by hour the number was taken",
+            ),
+            chart::waits_by_hour(f.hours, lang),
+        ),
+        (
+            lang.pick(
+                "Orang menunggu sepanjang hari",
+                "People waiting through the day",
+            ),
+            chart::queue_through_day(f.profile, lang),
+        ),
     ];
+    let local = f.office.tz.zoned(f.now);
     html! {
+        p.muted #live-at { (lang.pick("Keadaan pukul", "As of")) " "
+            (local.strftime("%H:%M:%S").to_string()) " " (f.office.tz.abbreviation(f.now)) }
         div.stats {
             div.stat { div { (lang.pick("Menunggu", "Waiting")) } div.v #queue-count { (f.queue.len()) } }
             div.stat { div { (lang.pick("Melewati standar", "Past the standard")) } div.v #late-count { (waiting_late) } }
@@ -173,10 +190,13 @@ pub fn view(f: &Floor<'_>) -> Markup {
         }
         h2 { (lang.pick("Hari ini", "Today")) }
         div.floor-charts {
-            @for c in &charts {
-                @match c {
-                    Ok(svg) => (PreEscaped(svg)),
-                    Err(e) => p.muted { (e.to_string()) },
+            @for (caption, c) in &charts {
+                figure {
+                    figcaption { (caption) }
+                    @match c {
+                        Ok(svg) => (PreEscaped(svg)),
+                        Err(e) => p.muted { (e.to_string()) },
+                    }
                 }
             }
         }

@@ -528,6 +528,55 @@ impl Tab {
         path
     }
 
+    /// Makes this the tab in front (others are hidden, as on a real screen).
+    pub async fn bring_to_front(&self) {
+        self.page.bring_to_front().await.expect("bring to front");
+    }
+
+    /// Sets the tab's size in CSS pixels and its device pixel ratio (a
+    /// printer's dots or a TV's pixels, for a sharper screenshot).
+    pub async fn set_device(&self, width: u32, height: u32, scale: f64) {
+        self.page
+            .execute(SetDeviceMetricsOverrideParams::new(
+                width, height, scale, false,
+            ))
+            .await
+            .expect("device metrics");
+    }
+
+    /// A PNG of the element `selector` (at the device pixel ratio), also
+    /// saved to `tests/artifacts/{name}.png`.
+    pub async fn screenshot_of(&self, selector: &str, name: &str) -> Vec<u8> {
+        let rect = self
+            .eval(&format!(
+                "(() => {{ const r = document.querySelector({}).getBoundingClientRect(); \
+                 return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }})()",
+                js_str(selector)
+            ))
+            .await;
+        let v = |i: usize| rect[i].as_f64().unwrap_or(0.0);
+        let params = ScreenshotParams::builder()
+            .format(CaptureScreenshotFormat::Png)
+            .capture_beyond_viewport(true)
+            .clip(Viewport {
+                x: v(0),
+                y: v(1),
+                width: v(2).max(1.0),
+                height: v(3).max(1.0),
+                scale: 1.0,
+            })
+            .build();
+        let bytes = self
+            .page
+            .screenshot(params)
+            .await
+            .unwrap_or_else(|e| panic!("screenshot of {selector}: {e}"));
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+        std::fs::create_dir_all(&dir).expect("create tests/artifacts");
+        std::fs::write(dir.join(format!("{name}.png")), &bytes).expect("write screenshot");
+        bytes
+    }
+
     /// Lays the page out as for printing (`@media print`), or back.
     pub async fn emulate_print(&self, on: bool) {
         let media = if on { "print" } else { "" };
@@ -540,6 +589,15 @@ impl Tab {
     /// Prints the page to PDF on A4 (with the page's own `@page` rules) and
     /// keeps it as an artefact; gives the number of pages.
     pub async fn print_pdf(&self, name: &str) -> usize {
+        let bytes = self.pdf(name).await;
+        // Each page of a PDF is an object of `/Type /Page` (not `/Pages`).
+        let text = String::from_utf8_lossy(&bytes);
+        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+    }
+
+    /// The page printed to PDF (A4 unless the page's `@page` says
+    /// otherwise), kept as `tests/artifacts/{name}.pdf`.
+    pub async fn pdf(&self, name: &str) -> Vec<u8> {
         let params = PrintToPdfParams::builder()
             .paper_width(8.27)
             .paper_height(11.69)
@@ -549,9 +607,7 @@ impl Tab {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
         std::fs::create_dir_all(&dir).expect("create tests/artifacts");
         std::fs::write(dir.join(format!("{name}.pdf")), &bytes).expect("write PDF");
-        // Each page of a PDF is an object of `/Type /Page` (not `/Pages`).
-        let text = String::from_utf8_lossy(&bytes);
-        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+        bytes
     }
 
     /// Every URL this tab has requested so far.

@@ -685,3 +685,65 @@ async fn the_print_layout_takes_58_or_80_mm_and_refuses_other_widths() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_entrance_set_to_print_sends_every_new_ticket_to_its_print_layout() {
+    let o = office().await;
+    let k = &o.kiosk;
+    let screen = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // The entrance screen's browser carries its cookie.
+    let take = |cookie: Option<String>| {
+        let mut req = screen
+            .post(format!("{}/take", k.base))
+            .header("Origin", k.base.clone())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("service=ktp");
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        req.send()
+    };
+    let location = |res: &reqwest::Response| res.headers()["location"].to_str().unwrap().to_owned();
+    let plain = take(None).await.unwrap();
+    assert_eq!(plain.status(), StatusCode::SEE_OTHER);
+    let to = location(&plain);
+    assert!(to.starts_with("/ticket/") && !to.contains("print"), "{to}");
+
+    let set = screen
+        .get(format!("{}/?cetak=58", k.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+    let cookie = set.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("cetak=58;") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert!(set.text().await.unwrap().contains("Tiket dicetak otomatis"));
+    let jar = cookie.split(';').next().unwrap().to_owned();
+    let printed = take(Some(jar)).await.unwrap();
+    let to = location(&printed);
+    assert!(to.ends_with("/print?width=58&auto=1"), "{to}");
+    let page = k
+        .req(Method::GET, &to)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"data-auto="1""#) && page.contains("A-002"));
+
+    // Anything but a paper width stops the printing.
+    let stop = screen
+        .get(format!("{}/?cetak=tidak", k.base))
+        .send()
+        .await
+        .unwrap();
+    let removal = stop.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(removal.starts_with("cetak=;"), "{removal}");
+}

@@ -10,6 +10,7 @@ mod qr_decode;
 mod bad_input;
 mod crash;
 mod floor;
+mod floor_pages;
 mod forwarding;
 mod integrity;
 mod pages;

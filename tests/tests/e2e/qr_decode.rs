@@ -41,3 +41,30 @@ pub fn decode_svg(svg: &str) -> Result<String, String> {
     let (_, text) = grid.decode().map_err(|e| format!("decode: {e:?}"))?;
     Ok(text)
 }
+
+/// Decodes the text of the first QR code in a PNG image (a browser
+/// screenshot), the way a phone's camera would read the printed ticket.
+pub fn decode_png(bytes: &[u8]) -> Result<String, String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| format!("png: {e}"))?;
+    let mut buf = vec![0; reader.output_buffer_size().ok_or("png: no buffer size")?];
+    let info = reader
+        .next_frame(&mut buf)
+        .map_err(|e| format!("png: {e}"))?;
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.color_type.samples();
+    let stride = info.line_size;
+    let luma = |x: usize, y: usize| -> u8 {
+        let p = &buf[y * stride + x * channels..];
+        match channels {
+            1 | 2 => p[0],
+            _ => ((u16::from(p[0]) * 3 + u16::from(p[1]) * 6 + u16::from(p[2])) / 10) as u8,
+        }
+    };
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
+    let grids = img.detect_grids();
+    let grid = grids.first().ok_or("no QR code found in the image")?;
+    let (_, text) = grid.decode().map_err(|e| format!("decode: {e:?}"))?;
+    Ok(text)
+}
