@@ -1082,8 +1082,8 @@ impl<'t> Cx<'t> {
         if self.ticket(office, new_ticket_id)?.is_some() {
             return Ok(());
         }
-        let day = self.day(office, at)?;
-        self.office_rollup(office, &day, service.as_str())?.issued += 1;
+        // Not a new arrival: `issued` counts visits, the kiosk's dashboard
+        // the same; the new ticket's completion is a service record of its own.
         self.tickets.insert(
             (office.clone(), new_ticket_id.as_u128()),
             TicketRec {

@@ -231,6 +231,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         writeln!(out, "\n{} ({}, {})", o.spec.name, o.id, o.spec.tz)?;
         writeln!(out, "  entrance       {kiosk_url}/")?;
         writeln!(out, "  dashboard      {kiosk_url}/dashboard")?;
+        writeln!(
+            out,
+            "  display board  {kiosk_url}/display   (the TV: click once for sound)"
+        )?;
         for c in &o.spec.counters {
             let pair = pair_tablet(&http, &local_kiosk, &operator, &c.id).await?;
             writeln!(

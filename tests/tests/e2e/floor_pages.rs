@@ -436,14 +436,18 @@ async fn the_dashboard_updates_without_reloading_and_lists_tickets_past_their_st
     k.store.clock().advance(31 * 60);
     let called = k.call_next("L1", &rina).await;
     tab.wait_until(
-        "the late tickets",
-        "document.querySelectorAll('#late li').length === 2",
+        "the late tickets: A-002 waiting, A-001 called late",
+        "document.querySelectorAll('#late li').length === 2 && \
+         document.querySelectorAll('#late li.late').length === 1",
         WAIT,
     )
     .await;
     let late = tab.text_of("#late").await;
     assert!(late.contains("A-002") && late.contains("A-001"), "{late}");
-    assert!(tab.count("#late li.late").await == 1, "A-002 still waits");
+    assert!(
+        tab.text_of("#late li.late").await.contains("A-002"),
+        "A-002 still waits"
+    );
     assert!(
         tab.text_of("#counters li[data-counter=L1]")
             .await
