@@ -19,7 +19,7 @@ pub use httpkit::auth::{NoRandomness, bearer_token, fill_random, new_secret};
 pub use shared::secret::{digests_equal as hashes_equal, token_digest as hash_token};
 
 use crate::startup::AppState;
-use crate::store::{Role, TokenCheck, WebSession};
+use crate::store::{AsnSession, Role, TokenCheck, TokenRecord, WebSession};
 
 /// The cookie of a signed-in page session (HR staff, office heads).
 pub const SESSION_COOKIE: &str = "sesi";
@@ -87,6 +87,40 @@ pub struct Viewer {
     pub role: Role,
     /// The signed-in user, for a page session.
     pub username: Option<String>,
+    /// The token's id, for a bearer token.
+    pub token_id: Option<uuid::Uuid>,
+}
+
+impl Viewer {
+    /// How the audit trail names them: the username, or `token:<id>`.
+    pub fn actor(&self) -> String {
+        match (&self.username, self.token_id) {
+            (Some(u), _) => u.clone(),
+            (None, Some(t)) => format!("token:{t}"),
+            (None, None) => "unknown".to_owned(),
+        }
+    }
+}
+
+/// The cookie of a signed-in ASN's session (their own page only; never
+/// accepted where HR and heads are).
+pub const ASN_SESSION_COOKIE: &str = "sesi_asn";
+
+/// The ASN session a request carries, if it is live.
+pub async fn asn_session(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<(AsnSession, [u8; 32])>, ApiError> {
+    let Some(cookie) = req.cookie(ASN_SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = hash_token(cookie.value());
+    Ok(state
+        .store
+        .asn_session(hash, Timestamp::now())
+        .await
+        .map_err(ApiError::unexpected)?
+        .map(|s| (s, hash)))
 }
 
 /// The page session a request carries, if it is live.
@@ -116,17 +150,20 @@ pub async fn viewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, ApiEr
         return Ok(Viewer {
             role: session.role,
             username: Some(session.username),
+            token_id: None,
         });
     }
+    let token = viewer_token(req, state).await?;
     Ok(Viewer {
-        role: viewer_role(req, state).await?,
+        role: token.role,
         username: None,
+        token_id: Some(token.token_id),
     })
 }
 
-/// The role of an HR or office-head bearer token: 401 without one, for an
+/// An HR or office-head bearer token's record: 401 without one, for an
 /// unknown or revoked one, and for one past its expiry.
-pub async fn viewer_role(req: &HttpRequest, state: &AppState) -> Result<Role, ApiError> {
+pub async fn viewer_token(req: &HttpRequest, state: &AppState) -> Result<TokenRecord, ApiError> {
     let Some(token) = bearer_token(req) else {
         return Err(ApiError::unauthorized(Msg::new(
             "Laporan memerlukan masuk (/masuk) atau token HR atau kepala unit \

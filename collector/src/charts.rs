@@ -330,6 +330,7 @@ mod tests {
             band: None,
             previous: Default::default(),
             by_service: Vec::new(),
+            excluded: 0,
         };
         let s = intervals(&[&row], Lang::En).unwrap();
         assert!(!s.contains("<script>"), "{s}");

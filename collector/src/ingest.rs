@@ -57,7 +57,12 @@ use shared::wire::{Channel, Event, RatingEvent};
 use shared::{Msg, Nip, TicketNumber};
 use tokio::sync::oneshot;
 
-use crate::rollup::Rollup;
+use crate::audit::{NewEntry, Trail};
+use crate::rollup::{QUICK_SECS, Rollup};
+use shared::review::{RatingReply, RatingReview, ReviewDecision};
+
+mod changes;
+pub use changes::{Change, ChangeOutcome, FOLLOWUPS, Refused, followups};
 
 /// Per (kiosk, instance): the highest sequence applied.
 pub(crate) const MARKS: TableDefinition<(u128, u128), u64> = TableDefinition::new("kiosk_marks");
@@ -222,6 +227,29 @@ pub struct RatingRec {
     pub status: RatingStatus,
     /// When it reached the collector: the latest time it can claim.
     pub received_at: Timestamp,
+    /// The ASN's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<RatingReply>,
+    /// The latest review (each one is also in the audit trail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<RatingReview>,
+}
+
+impl RatingRec {
+    /// Excluded from its ASN's score on review.
+    pub fn excluded(&self) -> bool {
+        self.review
+            .as_ref()
+            .is_some_and(|r| r.decision == ReviewDecision::Exclude)
+    }
+
+    /// The ASN it counts for, if it is counted and theirs.
+    pub fn counted_for(&self) -> Option<&Nip> {
+        match &self.status {
+            RatingStatus::Counted { attribution } => attribution.nip(),
+            _ => None,
+        }
+    }
 }
 
 impl RatingRec {
@@ -317,6 +345,7 @@ macro_rules! from_err {
     )*};
 }
 from_err!(
+    crate::audit::AuditError,
     redb::Error,
     redb::TransactionError,
     redb::TableError,
@@ -355,6 +384,7 @@ pub struct QrJob {
 enum Job {
     Batch(BatchJob, oneshot::Sender<Result<BatchOutcome, IngestError>>),
     Qr(QrJob, oneshot::Sender<Result<QrOutcome, IngestError>>),
+    Change(Change, oneshot::Sender<Result<ChangeOutcome, IngestError>>),
     Ping(oneshot::Sender<()>),
 }
 
@@ -404,6 +434,8 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
         w.open_table(OFFICE_SEEN)?;
         w.open_table(COUNTS)?;
         w.open_table(crate::store::ROSTER)?;
+        w.open_table(FOLLOWUPS)?;
+        Trail::open(&w)?;
     }
     w.commit()?;
     let (jobs, rx) = mpsc::channel();
@@ -436,6 +468,16 @@ impl Ingest {
         rx.await.map_err(|_| gone())?
     }
 
+    /// Applies a reply, review or follow-up change (with its audit entry);
+    /// answers after the commit.
+    pub async fn change(&self, change: Change) -> Result<ChangeOutcome, IngestError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Change(change, tx))
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
     /// Whether the writer thread answers (within 5 s): `/healthz` says
     /// unhealthy when it has stopped or is stuck.
     pub async fn ping(&self) -> bool {
@@ -456,6 +498,10 @@ enum Reply {
         BatchOutcome,
     ),
     Qr(oneshot::Sender<Result<QrOutcome, IngestError>>, QrOutcome),
+    Change(
+        oneshot::Sender<Result<ChangeOutcome, IngestError>>,
+        ChangeOutcome,
+    ),
 }
 
 fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>) {
@@ -492,6 +538,9 @@ fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>) {
                         Reply::Qr(tx, o) => {
                             let _ = tx.send(Ok(o));
                         }
+                        Reply::Change(tx, o) => {
+                            let _ = tx.send(Ok(o));
+                        }
                     }
                 }
             }
@@ -516,6 +565,10 @@ fn apply_group(db: &Database, group: Vec<Job>) -> Result<Vec<Reply>, IngestError
                 Job::Qr(q, tx) => {
                     let o = cx.apply_qr(q)?;
                     out.push(Reply::Qr(tx, o));
+                }
+                Job::Change(c, tx) => {
+                    let o = cx.apply_change(c)?;
+                    out.push(Reply::Change(tx, o));
                 }
                 Job::Ping(tx) => {
                     let _ = tx.send(());
@@ -548,6 +601,8 @@ struct Cx<'t> {
     counters_t: Table<'t, (&'static str, &'static str), &'static [u8]>,
     office_seen_t: Table<'t, &'static str, i64>,
     counts_t: Table<'t, &'static str, u64>,
+    followups_t: Table<'t, (&'static str, u128), &'static [u8]>,
+    trail: Trail<'t>,
     tickets: HashMap<TicketKey, TicketRec>,
     /// Counter increments, written once at the end.
     added: HashMap<&'static str, u64>,
@@ -577,6 +632,8 @@ impl<'t> Cx<'t> {
             counters_t: w.open_table(COUNTERS)?,
             office_seen_t: w.open_table(OFFICE_SEEN)?,
             counts_t: w.open_table(COUNTS)?,
+            followups_t: w.open_table(FOLLOWUPS)?,
+            trail: Trail::open(w)?,
             tickets: HashMap::new(),
             added: HashMap::new(),
             office_day: HashMap::new(),
@@ -1205,11 +1262,12 @@ impl<'t> Cx<'t> {
     }
 
     /// Adds (`sign` 1) or takes back (`sign` -1) a ticket rating's counts:
-    /// for the office, and for `nip` when the rating is theirs.
+    /// for the office when `office`, and for `nip` when the rating is theirs.
     fn tally_ticket_rating(
         &mut self,
         ev: &RatingEvent,
         rec: &TicketRec,
+        office: bool,
         nip: Option<&Nip>,
         sign: i8,
     ) -> Result<(), IngestError> {
@@ -1218,20 +1276,29 @@ impl<'t> Cx<'t> {
         };
         let day = self.day(&rec.office, done)?;
         let s = usize::from(ev.score.get() - 1);
+        let after = ev.submitted_at.duration_since(done).as_secs();
+        let quick = u64::from((0..=QUICK_SECS).contains(&after));
+        let qr = u64::from(ev.channel == Channel::Qr);
         let apply = |r: &mut Rollup| {
             if sign > 0 {
                 r.scores[s] += 1;
+                r.quick += quick;
+                r.qr += qr;
                 if let Some(a) = &ev.answers {
                     r.ikm.add(a);
                 }
             } else {
                 r.scores[s] = r.scores[s].saturating_sub(1);
+                r.quick = r.quick.saturating_sub(quick);
+                r.qr = r.qr.saturating_sub(qr);
                 if let Some(a) = &ev.answers {
                     r.ikm.remove(a);
                 }
             }
         };
-        apply(self.office_rollup(&rec.office, &day, rec.service.as_str())?);
+        if office {
+            apply(self.office_rollup(&rec.office, &day, rec.service.as_str())?);
+        }
         if let Some(nip) = nip {
             apply(self.nip_rollup(&rec.office, nip, &day, rec.service.as_str())?);
         }
@@ -1269,7 +1336,7 @@ impl<'t> Cx<'t> {
             let day = self.day(office, done)?;
             self.index_for_nip(office, nip, &day, r.event.rating_id, true)?;
         }
-        self.tally_ticket_rating(&r.event, &rec, nip.as_ref(), 1)
+        self.tally_ticket_rating(&r.event, &rec, true, nip.as_ref(), 1)
     }
 
     /// Adds a rating to (or takes it from) an ASN's counted ratings of a day.
@@ -1309,6 +1376,13 @@ impl<'t> Cx<'t> {
             self.nip_rollup(office, nip, &day, "")?.flagged += 1;
         }
         r.status = RatingStatus::Flagged { attribution };
+        self.trail.append(
+            NewEntry::new(format!("kiosk:{}", r.kiosk), "flag")
+                .at(r.received_at)
+                .office(office)
+                .rating(r.event.rating_id)
+                .detail("flagged by the kiosk: part of a burst of ratings without a ticket"),
+        )?;
         Ok(())
     }
 
@@ -1329,6 +1403,8 @@ impl<'t> Cx<'t> {
             office: office.clone(),
             status: RatingStatus::Pending,
             received_at,
+            reply: None,
+            review: None,
         };
         if let Some(tid) = r.event.ticket_id {
             self.by_ticket_t.insert(
@@ -1344,6 +1420,7 @@ impl<'t> Cx<'t> {
             self.flag(&mut r, office)?;
             return self.put_rating(&r);
         }
+        self.open_followup(&r)?;
         match r.event.ticket_id {
             Some(tid) => {
                 let known = self
@@ -1357,20 +1434,22 @@ impl<'t> Cx<'t> {
                             Some(mut old) if r.ranked_at(done) < old.ranked_at(done) => {
                                 // The earlier rating counts: take the counted one back.
                                 if let Some(rec) = self.ticket(office, tid)?.map(|t| t.clone()) {
-                                    let was_for = match &old.status {
-                                        RatingStatus::Counted { attribution } => {
-                                            attribution.nip().cloned()
-                                        }
-                                        _ => None,
-                                    };
-                                    self.tally_ticket_rating(
-                                        &old.event,
-                                        &rec,
-                                        was_for.as_ref(),
-                                        -1,
-                                    )?;
+                                    let was_for = old.counted_for().cloned();
+                                    // An excluded rating is no longer in its
+                                    // ASN's counts: only its exclusion is.
+                                    let in_score = was_for.as_ref().filter(|_| !old.excluded());
+                                    self.tally_ticket_rating(&old.event, &rec, true, in_score, -1)?;
                                     if let Some(nip) = &was_for {
                                         let day = self.day(office, done)?;
+                                        if old.excluded() {
+                                            let n = self.nip_rollup(
+                                                office,
+                                                nip,
+                                                &day,
+                                                rec.service.as_str(),
+                                            )?;
+                                            n.excluded = n.excluded.saturating_sub(1);
+                                        }
                                         self.index_for_nip(
                                             office,
                                             nip,

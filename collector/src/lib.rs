@@ -31,7 +31,9 @@
 //! argon2) except kiosk keys, which the collector needs in plain to verify
 //! HMACs; the collector never depends on the kiosk crate.
 
+pub mod audit;
 pub mod auth;
+pub mod bias;
 pub mod charts;
 pub mod cli;
 pub mod floor;

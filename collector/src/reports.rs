@@ -15,7 +15,9 @@ use shared::wire::{
     AsnEvidence, AsnReportRow, EvidenceComment, HourFigures, OfficeDetail, OfficeReportRow,
     PeriodFigures, ServiceShare, SkmElement, SkmReport, WeekFigures,
 };
-use shared::{Nip, Office, OfficeId};
+use shared::{Nip, Office, OfficeId, RatingId};
+
+use shared::review::{FollowUpFigures, FollowUpItem, FollowUpStatus};
 
 use crate::ingest::{IngestError, NIP_DAY, OFFICE_DAY, RatingStatus};
 use crate::rollup::Rollup;
@@ -214,7 +216,12 @@ fn weeks_of(days: &BTreeMap<Date, Rollup>) -> Vec<WeekFigures> {
         .collect()
 }
 
-fn detail_of(p: Period, row: OfficeReportRow, scan: &OfficeScan) -> OfficeDetail {
+fn detail_of(
+    p: Period,
+    row: OfficeReportRow,
+    scan: &OfficeScan,
+    followup: FollowUpFigures,
+) -> OfficeDetail {
     let (elements, weakest) = elements_of(&scan.cur.ikm);
     OfficeDetail {
         from: p.from.to_string(),
@@ -224,7 +231,46 @@ fn detail_of(p: Period, row: OfficeReportRow, scan: &OfficeScan) -> OfficeDetail
         weakest,
         hours: hours_of(&scan.cur),
         weeks: weeks_of(&scan.days),
+        followup,
     }
+}
+
+/// Follow-up figures of the items opened in `p` (their office-local day),
+/// as they stand now.
+pub fn followup_figures(items: &[FollowUpItem], p: Period) -> FollowUpFigures {
+    let mut f = FollowUpFigures::default();
+    let mut close_h: Vec<f64> = Vec::new();
+    for i in items {
+        if !i.day.parse::<Date>().is_ok_and(|d| p.contains(d)) {
+            continue;
+        }
+        f.opened += 1;
+        match i.status {
+            FollowUpStatus::Open => {}
+            FollowUpStatus::InProgress => f.in_progress += 1,
+            FollowUpStatus::Done => {
+                f.done += 1;
+                if let Some(c) = i.closed_at {
+                    close_h.push(c.duration_since(i.opened_at).as_secs_f64().max(0.0) / 3600.0);
+                }
+            }
+        }
+    }
+    f.rate = (f.opened > 0).then(|| f.done as f64 / f.opened as f64);
+    close_h.sort_by(f64::total_cmp);
+    f.close_p50_h = (!close_h.is_empty()).then(|| {
+        let m = close_h[(close_h.len() - 1) / 2];
+        (m * 10.0).round() / 10.0
+    });
+    f
+}
+
+fn office_followups(
+    db: &Database,
+    office: &OfficeId,
+    p: Period,
+) -> Result<FollowUpFigures, IngestError> {
+    Ok(followup_figures(&crate::ingest::followups(db, office)?, p))
 }
 
 /// An office's report with the figures behind its charts.
@@ -235,7 +281,8 @@ pub fn office_detail(
 ) -> Result<OfficeDetail, IngestError> {
     let scan = scan_office(db, &office.id, p)?;
     let row = row_of(office.id.as_str(), &office.name, &scan);
-    Ok(detail_of(p, row, &scan))
+    let followup = office_followups(db, &office.id, p)?;
+    Ok(detail_of(p, row, &scan, followup))
 }
 
 /// The offices of a scope taken together (HR: every office; a head: theirs),
@@ -247,11 +294,13 @@ pub fn scope_detail(
     p: Period,
 ) -> Result<OfficeDetail, IngestError> {
     let mut all = OfficeScan::default();
+    let mut items = Vec::new();
     for o in offices {
         all.merge(&scan_office(db, &o.id, p)?);
+        items.extend(crate::ingest::followups(db, &o.id)?);
     }
     let row = row_of("*", name, &all);
-    Ok(detail_of(p, row, &all))
+    Ok(detail_of(p, row, &all, followup_figures(&items, p)))
 }
 
 /// The official SKM report of an office and period.
@@ -277,6 +326,7 @@ pub fn skm_report(db: &Database, office: &Office, p: Period) -> Result<SkmReport
         grade: s.ikm.map(|i| i.grade().letter().to_owned()),
         kinerja: s.ikm.map(|i| i.grade().words(shared::Lang::Id).to_owned()),
         weakest,
+        followup: office_followups(db, &office.id, p)?,
     })
 }
 
@@ -391,6 +441,7 @@ fn rows_of(
                 previous: figures(&a.before, a.before.ratings()),
                 figures: figures(&total, ratings),
                 by_service,
+                excluded: total.excluded,
             }
         })
         .collect()
@@ -437,18 +488,35 @@ pub fn asn_evidence(
         .map(AsnScan::total)
         .unwrap_or_default();
     let office_ratings = office_scan.cur.ratings();
+    let followups: HashMap<RatingId, FollowUpStatus> = crate::ingest::followups(db, &office.id)?
+        .into_iter()
+        .map(|i| (i.rating_id, i.status))
+        .collect();
+    // What an ASN may answer and a head may review: ratings with a comment,
+    // low ones without, and any already answered or reviewed.
     let mut comments: Vec<EvidenceComment> =
         crate::ingest::nip_ratings(db, &office.id, nip, &p.from.to_string(), &p.to.to_string())?
             .into_iter()
             .filter(|(_, r)| matches!(r.status, RatingStatus::Counted { .. }))
-            .filter_map(|(day, r)| {
-                Some(EvidenceComment {
-                    rating_id: r.event.rating_id,
-                    day,
-                    score: r.event.score.get(),
-                    comment: r.event.comment?.as_str().to_owned(),
-                    channel: r.event.channel,
-                })
+            .filter(|(_, r)| {
+                r.event.comment.is_some()
+                    || r.event.score.get() <= 2
+                    || r.reply.is_some()
+                    || r.review.is_some()
+            })
+            .map(|(day, r)| EvidenceComment {
+                rating_id: r.event.rating_id,
+                day,
+                score: r.event.score.get(),
+                comment: r
+                    .event
+                    .comment
+                    .map(|c| c.as_str().to_owned())
+                    .unwrap_or_default(),
+                channel: r.event.channel,
+                followup: followups.get(&r.event.rating_id).copied(),
+                reply: r.reply,
+                review: r.review,
             })
             .collect();
     comments.sort_by(|x, y| y.day.cmp(&x.day).then(y.rating_id.cmp(&x.rating_id)));
@@ -469,6 +537,112 @@ pub fn asn_evidence(
         comments,
         weeks: weeks_of(&days),
     }))
+}
+
+/// The bias audit of `offices` (each with its ASN rows for `p`, from
+/// [`asn_rows`]): all of them together first, then each office.
+pub fn bias_report(
+    offices: &[(Office, Vec<AsnReportRow>)],
+    p: Period,
+    all_name: &str,
+    lang: shared::Lang,
+) -> shared::review::BiasReport {
+    use crate::bias::{Member, PERMUTATIONS, SEED, scope};
+    let members_of = |rows: &[AsnReportRow]| -> Vec<Member> {
+        rows.iter()
+            .filter_map(|r| {
+                let score = r.score_adjusted?;
+                let nip = Nip::parse(&r.nip).ok()?;
+                Some(Member {
+                    gender: nip.gender(),
+                    age: nip.age_on(p.to),
+                    score,
+                    ratings: r.figures.ratings,
+                })
+            })
+            .collect()
+    };
+    let mut scopes = Vec::with_capacity(offices.len() + 1);
+    let all: Vec<Member> = offices
+        .iter()
+        .flat_map(|(_, rows)| members_of(rows))
+        .collect();
+    scopes.push(scope(all_name, None, &all, SEED));
+    for (o, rows) in offices {
+        scopes.push(scope(&o.name, Some(o.id.as_str()), &members_of(rows), SEED));
+    }
+    shared::review::BiasReport {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        method: crate::bias::method(lang),
+        alpha: crate::bias::ALPHA,
+        permutations: PERMUTATIONS,
+        seed: SEED,
+        scopes,
+    }
+}
+
+/// Fewest services (or ratings) behind an ASN's figure before a pattern is
+/// worth mentioning.
+pub const PATTERN_MIN_N: u64 = 20;
+
+/// Patterns worth a look at `office` in `p`: an ASN's response rate far
+/// above the office's; a share of ratings within seconds of completion far
+/// above the office's; only phone ratings where the office mostly uses
+/// tablets. Pointers for a conversation, never a penalty.
+pub fn patterns(
+    db: &Database,
+    office: &OfficeId,
+    people: &People,
+    p: Period,
+) -> Result<Vec<shared::review::Pattern>, IngestError> {
+    use shared::review::Pattern;
+    let scans = scan_asns(db, office, p)?;
+    let o = scan_office(db, office, p)?.cur;
+    let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    let office_rate = share(o.ratings(), o.served);
+    let office_quick = share(o.quick, o.ratings());
+    let office_qr = share(o.qr, o.ratings());
+    let mut out = Vec::new();
+    for (nip, a) in &scans {
+        let t = a.total();
+        let (ratings, served) = (t.ratings() + t.excluded, t.served);
+        let mut add = |kind: &str, value: f64, office_value: f64, n: u64| {
+            out.push(Pattern {
+                office_id: office.to_string(),
+                asn_ref: Nip::parse(nip)
+                    .map(|n| asn_ref(&people.ref_key, &n))
+                    .unwrap_or_default(),
+                name: people.names.get(nip).cloned().unwrap_or_default(),
+                kind: kind.to_owned(),
+                value,
+                office_value,
+                n,
+            })
+        };
+        if let (Some(v), Some(ov)) = (share(ratings, served), office_rate)
+            && served >= PATTERN_MIN_N
+            && v >= ov + 0.25
+            && v >= ov * 1.5
+        {
+            add("response_rate", v, ov, served);
+        }
+        if let (Some(v), Some(ov)) = (share(t.quick, t.ratings()), office_quick)
+            && t.ratings() >= PATTERN_MIN_N
+            && v >= ov + 0.3
+            && v >= ov * 2.0
+        {
+            add("quick_ratings", v, ov, t.ratings());
+        }
+        if let (Some(v), Some(ov)) = (share(t.qr, t.ratings()), office_qr)
+            && t.ratings() >= PATTERN_MIN_N
+            && v >= 0.999
+            && ov <= 0.5
+        {
+            add("qr_only", v, ov, t.ratings());
+        }
+    }
+    Ok(out)
 }
 
 /// The period presets of the report pages, for an office-local `today`.

@@ -139,7 +139,22 @@ pub struct Rollup {
     /// Sum of those visits' waits, seconds, by the same hour.
     #[serde(default)]
     pub hour_wait_s: [u64; 24],
+    /// Counted ticket ratings submitted within [`QUICK_SECS`] of the
+    /// service's completion (a pattern worth a look when far above the
+    /// office's share).
+    #[serde(default)]
+    pub quick: u64,
+    /// Counted ticket ratings given by phone (QR or the ticket's link).
+    #[serde(default)]
+    pub qr: u64,
+    /// Ratings a head excluded from this ASN's score on review (ASN rollups
+    /// only: the office keeps counting them).
+    #[serde(default)]
+    pub excluded: u64,
 }
+
+/// A rating submitted this soon after completion counts as quick.
+pub const QUICK_SECS: i64 = 2;
 
 impl Rollup {
     /// Adds another rollup.
@@ -156,6 +171,9 @@ impl Rollup {
         }
         self.ikm.merge(&o.ikm);
         self.flagged += o.flagged;
+        self.quick += o.quick;
+        self.qr += o.qr;
+        self.excluded += o.excluded;
         for h in 0..24 {
             self.hour_visits[h] += o.hour_visits[h];
             self.hour_wait_s[h] += o.hour_wait_s[h];

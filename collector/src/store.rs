@@ -27,6 +27,8 @@ use serde::{Deserialize, Serialize};
 use shared::wire::{Channel, RatingEvent, RosterEntry};
 use shared::{Comment, KioskId, Nip, Office, OfficeId, RatingId, Score, SkmAnswers, TicketId};
 
+use crate::audit::{NewEntry, Trail};
+
 /// Small values: the schema version and the admin token's hash.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Counters kept up to date in the same transaction as the change they count,
@@ -55,6 +57,10 @@ const WEB_SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("web_se
 /// An ASN's opaque reference -> NIP, written when the roster is imported, so
 /// that a page address resolves to its ASN without the NIP in it.
 const ASN_REFS: TableDefinition<&str, &str> = TableDefinition::new("asn_refs");
+/// SHA-256 of an ASN page session's token -> [`AsnSession`] (JSON).
+const ASN_SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("asn_sessions");
+/// NIP -> [`AsnLoginState`] (JSON): wrong PINs in a row at the collector.
+const ASN_LOGINS: TableDefinition<&str, &[u8]> = TableDefinition::new("asn_logins");
 
 const META_SCHEMA: &str = "schema_version";
 const META_ADMIN_TOKEN: &str = "admin_token_sha256";
@@ -104,6 +110,9 @@ pub enum StoreError {
     /// The ingest writer failed (the whole group was rolled back).
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    /// The audit trail could not be written (the change was not made).
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 macro_rules! redb_error_from {
@@ -207,6 +216,24 @@ pub enum Role {
     },
 }
 
+impl Role {
+    /// In the audit trail's words.
+    pub fn code(&self) -> String {
+        match self {
+            Role::Hr => "hr".to_owned(),
+            Role::Head { office_id } => format!("head of {office_id}"),
+        }
+    }
+
+    /// The office a head is limited to; `None` for HR.
+    pub fn office_scope(&self) -> Option<&OfficeId> {
+        match self {
+            Role::Hr => None,
+            Role::Head { office_id } => Some(office_id),
+        }
+    }
+}
+
 /// A person who signs in to the report pages (created by the operator).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRecord {
@@ -240,6 +267,26 @@ pub struct WebSession {
     pub expires_at: Timestamp,
 }
 
+/// A signed-in ASN's page session: their own evidence page and replies only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AsnSession {
+    /// Who.
+    pub nip: Nip,
+    /// Their office when they signed in.
+    pub office_id: OfficeId,
+    /// Since when.
+    pub created_at: Timestamp,
+    /// Until when.
+    pub expires_at: Timestamp,
+}
+
+/// Wrong PINs in a row of one NIP at the collector's sign-in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct AsnLoginState {
+    failures: u32,
+    locked_until: Option<Timestamp>,
+}
+
 /// Wrong passwords in a row that lock a user.
 pub const MAX_PASSWORD_FAILS: u32 = 5;
 /// How long a user stays locked.
@@ -251,6 +298,17 @@ pub enum LoginOutcome {
     /// Right password: here is the user.
     Ok(UserRecord),
     /// Wrong password (or no such user).
+    Wrong,
+    /// Locked for this many more seconds.
+    Locked(u64),
+}
+
+/// What a PIN check at the ASN's sign-in did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinCheck {
+    /// Right PIN.
+    Right,
+    /// Wrong PIN.
     Wrong,
     /// Locked for this many more seconds.
     Locked(u64),
@@ -621,8 +679,23 @@ impl Store {
     /// does not exist.
     pub async fn import_roster(&self, rows: Vec<StaffRow>) -> Result<u64, StoreError> {
         let now = Timestamp::now();
-        self.run(move |db| write(db, |txn| import_rows(txn, &rows, now)))
-            .await
+        self.run(move |db| {
+            write(db, |txn| {
+                let n = import_rows(txn, &rows, now)?;
+                let offices: BTreeSet<&OfficeId> = rows.iter().map(|r| &r.office_id).collect();
+                let mut trail = Trail::open(txn)?;
+                for o in offices {
+                    let k = rows.iter().filter(|r| &r.office_id == o).count();
+                    trail.append(
+                        NewEntry::new("admin", "roster_imported")
+                            .office(o)
+                            .detail(format!("{k} roster rows written (names, PINs, active)")),
+                    )?;
+                }
+                Ok(n)
+            })
+        })
+        .await
     }
 
     /// An ASN's office and roster row, by NIP.
@@ -656,7 +729,7 @@ impl Store {
         id: KioskId,
         now: Timestamp,
     ) -> Result<Option<KioskRecord>, StoreError> {
-        self.update_kiosk(id, move |k| {
+        self.update_kiosk(id, "kiosk_disabled", move |k| {
             k.disabled_at.get_or_insert(now);
         })
         .await
@@ -669,7 +742,7 @@ impl Store {
         key: String,
         now: Timestamp,
     ) -> Result<Option<KioskRecord>, StoreError> {
-        self.update_kiosk(id, move |k| {
+        self.update_kiosk(id, "kiosk_key_rotated", move |k| {
             k.key = key;
             k.key_rotated_at = Some(now);
         })
@@ -679,6 +752,7 @@ impl Store {
     async fn update_kiosk(
         &self,
         id: KioskId,
+        action: &'static str,
         change: impl FnOnce(&mut KioskRecord) + Send + 'static,
     ) -> Result<Option<KioskRecord>, StoreError> {
         self.run(move |db| {
@@ -693,6 +767,11 @@ impl Store {
                 };
                 change(&mut k);
                 kiosks.insert(id.as_u128(), encode(&k)?.as_slice())?;
+                Trail::open(txn)?.append(
+                    NewEntry::new("admin", action)
+                        .office(&k.office_id)
+                        .detail(format!("kiosk {}", k.kiosk_id)),
+                )?;
                 Ok(Some(k))
             })
         })
@@ -721,6 +800,16 @@ impl Store {
                     .insert(hash.as_slice(), bytes.as_slice())?;
                 txn.open_table(TOKEN_IDS)?
                     .insert(record.token_id.as_u128(), hash.as_slice())?;
+                let mut e = NewEntry::new("admin", "token_issued").detail(format!(
+                    "token {} ({}), expires {}",
+                    record.token_id,
+                    record.role.code(),
+                    record.expires_at
+                ));
+                if let Role::Head { office_id } = &record.role {
+                    e = e.office(office_id);
+                }
+                Trail::open(txn)?.append(e)?;
                 Ok(())
             })
         })
@@ -733,7 +822,7 @@ impl Store {
         &self,
         hash: [u8; 32],
         now: Timestamp,
-    ) -> Result<Result<Role, TokenCheck>, StoreError> {
+    ) -> Result<Result<TokenRecord, TokenCheck>, StoreError> {
         self.run(move |db| {
             let txn = db.begin_read()?;
             let tokens = txn.open_table(TOKENS)?;
@@ -744,7 +833,7 @@ impl Store {
             Ok(if record.expires_at <= now {
                 Err(TokenCheck::Expired)
             } else {
-                Ok(record.role)
+                Ok(record)
             })
         })
         .await
@@ -760,7 +849,18 @@ impl Store {
                     return Ok(false);
                 };
                 let hash = hash.value().to_vec();
-                txn.open_table(TOKENS)?.remove(hash.as_slice())?;
+                let role = txn
+                    .open_table(TOKENS)?
+                    .remove(hash.as_slice())?
+                    .map(|v| decode::<TokenRecord>("token", v.value()))
+                    .transpose()?
+                    .map(|r| r.role);
+                let mut e =
+                    NewEntry::new("admin", "token_revoked").detail(format!("token {token_id}"));
+                if let Some(Role::Head { office_id }) = &role {
+                    e = e.office(office_id);
+                }
+                Trail::open(txn)?.append(e)?;
                 Ok(true)
             })
         })
@@ -786,6 +886,15 @@ impl Store {
                     return Ok(false);
                 }
                 users.insert(user.username.as_str(), bytes.as_slice())?;
+                let mut e = NewEntry::new("admin", "user_created").detail(format!(
+                    "{} ({})",
+                    user.username,
+                    user.role.code()
+                ));
+                if let Role::Head { office_id } = &user.role {
+                    e = e.office(office_id);
+                }
+                Trail::open(txn)?.append(e)?;
                 Ok(true)
             })
         })
@@ -796,12 +905,28 @@ impl Store {
     pub async fn delete_user(&self, username: String) -> Result<bool, StoreError> {
         self.run(move |db| {
             write(db, |txn| {
-                let removed = txn.open_table(USERS)?.remove(username.as_str())?.is_some();
+                let removed = txn
+                    .open_table(USERS)?
+                    .remove(username.as_str())?
+                    .map(|v| decode::<UserRecord>("user", v.value()))
+                    .transpose()?;
                 let mut sessions = txn.open_table(WEB_SESSIONS)?;
                 sessions.retain(|_, v| {
                     serde_json::from_slice::<WebSession>(v).is_ok_and(|s| s.username != username)
                 })?;
-                Ok(removed)
+                let Some(user) = removed else {
+                    return Ok(false);
+                };
+                let mut e = NewEntry::new("admin", "user_deleted").detail(format!(
+                    "{} ({})",
+                    user.username,
+                    user.role.code()
+                ));
+                if let Role::Head { office_id } = &user.role {
+                    e = e.office(office_id);
+                }
+                Trail::open(txn)?.append(e)?;
+                Ok(true)
             })
         })
         .await
@@ -904,6 +1029,111 @@ impl Store {
         self.run(move |db| {
             write(db, |txn| {
                 txn.open_table(WEB_SESSIONS)?.remove(hash.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Records a PIN check of an ASN on the roster, done outside: a right
+    /// one clears the count; a wrong one counts, and [`MAX_PASSWORD_FAILS`]
+    /// in a row lock the NIP for [`LOCK_MINUTES`] (an audit entry says so);
+    /// a locked NIP stays locked whatever the PIN.
+    pub async fn record_asn_login(
+        &self,
+        nip: Nip,
+        office: OfficeId,
+        actor: String,
+        pin_ok: bool,
+        now: Timestamp,
+    ) -> Result<PinCheck, StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                let mut logins = txn.open_table(ASN_LOGINS)?;
+                let found = logins.get(nip.as_str())?;
+                let mut state: AsnLoginState = found
+                    .map(|v| decode("asn login", v.value()))
+                    .transpose()?
+                    .unwrap_or_default();
+                if let Some(until) = state.locked_until
+                    && until > now
+                {
+                    return Ok(PinCheck::Locked(
+                        until.duration_since(now).as_secs().max(1).unsigned_abs(),
+                    ));
+                }
+                let outcome = if pin_ok {
+                    state = AsnLoginState::default();
+                    PinCheck::Right
+                } else {
+                    state.failures += 1;
+                    if state.failures >= MAX_PASSWORD_FAILS {
+                        state.failures = 0;
+                        state.locked_until =
+                            Some(now + jiff::SignedDuration::from_mins(LOCK_MINUTES));
+                        Trail::open(txn)?.append(
+                            NewEntry::new(actor.clone(), "asn_locked")
+                                .at(now)
+                                .office(&office)
+                                .detail(format!(
+                                    "{MAX_PASSWORD_FAILS} wrong PINs in a row at the collector's \
+                                     sign-in: locked for {LOCK_MINUTES} minutes"
+                                )),
+                        )?;
+                    }
+                    PinCheck::Wrong
+                };
+                logins.insert(nip.as_str(), encode(&state)?.as_slice())?;
+                Ok(outcome)
+            })
+        })
+        .await
+    }
+
+    /// Stores an ASN page session under its token's hash.
+    pub async fn create_asn_session(
+        &self,
+        hash: [u8; 32],
+        session: AsnSession,
+    ) -> Result<(), StoreError> {
+        self.run(move |db| {
+            let bytes = encode(&session)?;
+            write(db, |txn| {
+                txn.open_table(ASN_SESSIONS)?
+                    .insert(hash.as_slice(), bytes.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The live ASN session under `hash` at `now`.
+    pub async fn asn_session(
+        &self,
+        hash: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<AsnSession>, StoreError> {
+        self.run(move |db| {
+            let txn = db.begin_read()?;
+            let sessions = match txn.open_table(ASN_SESSIONS) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let found = sessions.get(hash.as_slice())?;
+            let session: Option<AsnSession> = found
+                .map(|v| decode("asn session", v.value()))
+                .transpose()?;
+            Ok(session.filter(|s| s.expires_at > now))
+        })
+        .await
+    }
+
+    /// Ends an ASN session.
+    pub async fn end_asn_session(&self, hash: [u8; 32]) -> Result<(), StoreError> {
+        self.run(move |db| {
+            write(db, |txn| {
+                txn.open_table(ASN_SESSIONS)?.remove(hash.as_slice())?;
                 Ok(())
             })
         })
@@ -1283,7 +1513,14 @@ mod tests {
             .insert_token([1; 32], token(Role::Hr, later))
             .await
             .unwrap();
-        assert_eq!(store.token_role([1; 32], now).await.unwrap(), Ok(Role::Hr));
+        assert_eq!(
+            store
+                .token_role([1; 32], now)
+                .await
+                .unwrap()
+                .map(|t| t.role),
+            Ok(Role::Hr)
+        );
         assert_eq!(
             store.token_role([2; 32], now).await.unwrap(),
             Err(TokenCheck::Unknown)

@@ -154,5 +154,29 @@ pub fn skm_workbook(r: &SkmReport) -> Result<Vec<u8>, XlsxError> {
         ws.write_with_format(row, 4, "", &cell)?;
         row += 1;
     }
+    row += 1;
+    ws.write_with_format(
+        row,
+        0,
+        "TINDAK LANJUT PENGADUAN (nilai 1-2 dengan komentar)",
+        &title,
+    )?;
+    row += 1;
+    let f = &r.followup;
+    let lines: [(&str, Option<f64>); 5] = [
+        ("Butir dibuka", Some(f.opened as f64)),
+        ("Sedang ditangani", Some(f.in_progress as f64)),
+        ("Selesai", Some(f.done as f64)),
+        ("Tingkat tindak lanjut (selesai / dibuka)", f.rate),
+        ("Median waktu penyelesaian (jam)", f.close_p50_h),
+    ];
+    for (label, v) in lines {
+        ws.write_with_format(row, 0, label, &cell)?;
+        match v {
+            Some(v) => ws.write_with_format(row, 2, v, &nrr)?,
+            None => ws.write_with_format(row, 2, "-", &cell)?,
+        };
+        row += 1;
+    }
     book.save_to_buffer()
 }

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod nip;
 pub mod office;
 pub mod rating;
+pub mod review;
 pub mod secret;
 pub mod sign;
 pub mod skm;
@@ -23,7 +24,7 @@ pub mod wire;
 
 pub use i18n::{Lang, Msg};
 pub use ids::{CounterId, InstanceId, KioskId, OfficeId, RatingId, ServiceCode, TicketId};
-pub use nip::Nip;
+pub use nip::{Gender, Nip};
 pub use office::Office;
 pub use skm::{Comment, Grade, Ikm, IkmTally, Score, SkmAnswers};
 pub use ticket::{ServicePrefix, TicketNumber};

@@ -21,6 +21,16 @@ pub const MIN_BIRTH_YEAR: i16 = 1940;
 #[serde(try_from = "String", into = "String")]
 pub struct Nip(String);
 
+/// Gender as the NIP records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    /// Digit 1 (laki-laki).
+    Male,
+    /// Digit 2 (perempuan).
+    Female,
+}
+
 /// Why a NIP was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NipError {
@@ -92,6 +102,36 @@ impl Nip {
     /// The 18 digits.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The birth date the NIP encodes (checked when parsed).
+    pub fn birth_date(&self) -> Date {
+        let num = |r: std::ops::Range<usize>| -> i16 {
+            self.0.as_bytes()[r]
+                .iter()
+                .fold(0i16, |acc, b| acc * 10 + i16::from(b - b'0'))
+        };
+        // Parsing proved these form a real date; the fallback is unreachable.
+        Date::new(num(0..4), num(4..6) as i8, num(6..8) as i8).unwrap_or(Date::MIN)
+    }
+
+    /// The gender the NIP encodes (digit 15).
+    pub fn gender(&self) -> Gender {
+        if self.0.as_bytes()[14] == b'2' {
+            Gender::Female
+        } else {
+            Gender::Male
+        }
+    }
+
+    /// Whole years of age on `day`.
+    pub fn age_on(&self, day: Date) -> i16 {
+        let born = self.birth_date();
+        let mut age = day.year() - born.year();
+        if (day.month(), day.day()) < (born.month(), born.day()) {
+            age -= 1;
+        }
+        age
     }
 
     /// The grouped form `YYYYMMDD YYYYMM G NNN` for staff-facing screens.
@@ -189,6 +229,19 @@ mod tests {
             Err(NipError::BirthYear)
         );
         assert!(Nip::parse_in_year("194001011988031001", 2026).is_ok());
+    }
+
+    #[test]
+    fn the_nip_tells_birth_date_age_and_gender() {
+        let n = Nip::parse("19660801 198803 2 001").unwrap();
+        assert_eq!(n.birth_date(), jiff::civil::date(1966, 8, 1));
+        assert_eq!(n.gender(), Gender::Female);
+        assert_eq!(n.age_on(jiff::civil::date(2026, 7, 31)), 59);
+        assert_eq!(n.age_on(jiff::civil::date(2026, 8, 1)), 60);
+        assert_eq!(
+            Nip::parse("199001012015031001").unwrap().gender(),
+            Gender::Male
+        );
     }
 
     #[test]

@@ -758,6 +758,10 @@ pub struct AsnReportRow {
     /// Per service type served, most served first.
     #[serde(default)]
     pub by_service: Vec<ServiceShare>,
+    /// Ratings of their visits a head excluded from their score on review
+    /// (left out of `ratings` and the scores; still in the office's IKM).
+    #[serde(default)]
+    pub excluded: u64,
 }
 
 /// `GET /api/v1/reports/offices` answer.
@@ -831,6 +835,9 @@ pub struct SkmReport {
     /// The three weakest elements' codes, weakest first: what the follow-up
     /// plan addresses.
     pub weakest: Vec<String>,
+    /// Follow-up of the period's complaints (ratings of 1-2 with a comment).
+    #[serde(default)]
+    pub followup: crate::review::FollowUpFigures,
 }
 
 /// Visits and waits by office-local hour of arrival.
@@ -879,6 +886,9 @@ pub struct OfficeDetail {
     pub hours: Vec<HourFigures>,
     /// The period's weeks.
     pub weeks: Vec<WeekFigures>,
+    /// Follow-up of the period's complaints.
+    #[serde(default)]
+    pub followup: crate::review::FollowUpFigures,
 }
 
 /// A comment on a rating attributed to an ASN, as the evidence page shows it.
@@ -894,6 +904,15 @@ pub struct EvidenceComment {
     pub comment: String,
     /// Tablet or QR.
     pub channel: Channel,
+    /// The ASN's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<crate::review::RatingReply>,
+    /// The head's latest decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::review::RatingReview>,
+    /// Its follow-up item, for a rating of 1 or 2 with a comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followup: Option<crate::review::FollowUpStatus>,
 }
 
 /// `GET /api/v1/reports/asn/{asn_ref}`: the evidence behind one ASN's

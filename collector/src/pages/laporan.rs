@@ -11,6 +11,8 @@ use shared::wire::{AsnEvidence, AsnReportRow, OfficeDetail, OfficeReportRow, Skm
 
 use crate::charts;
 
+pub use super::review::Actions;
+
 /// A number with `d` decimals, with the reader's decimal mark (Indonesian
 /// writes 88,31).
 pub fn num(lang: Lang, v: f64, d: usize) -> String {
@@ -356,7 +358,10 @@ pub fn office(lang: Lang, v: &OfficeView<'_>) -> Markup {
             a.button href={ "/laporan/" (r.office_id) "/skm?" (v.period.query()) } { (lang.pick("Laporan SKM resmi", "Official SKM report")) }
             " "
             a.button.secondary href={ "/api/v1/reports/skm.xlsx?office_id=" (r.office_id) "&" (v.period.query()) } { (lang.pick("Unduh .xlsx", "Download .xlsx")) }
+            " "
+            a.button.secondary #followup-link href={ "/laporan/" (r.office_id) "/tindak-lanjut" } { (lang.pick("Tindak lanjut", "Follow-up")) " (" (d.followup.opened.saturating_sub(d.followup.done)) ")" }
         }
+        (followup_table(lang, &d.followup, "office-followup"))
         (detail_charts(lang, d))
         h2 { (lang.pick("ASN menurut jenis layanan", "ASN by service type")) }
         p.rule { (shared::fair::RULE_ID) @if lang == Lang::En { br; (shared::fair::RULE_EN) } }
@@ -416,6 +421,7 @@ pub fn evidence(
     e: &AsnEvidence,
     min_count: u64,
     all_comments: bool,
+    actions: &super::review::Actions<'_>,
 ) -> Markup {
     let r = &e.row;
     let shown = if all_comments {
@@ -431,8 +437,9 @@ pub fn evidence(
         p.rule #rule { (shared::fair::RULE_ID) @if lang == Lang::En { br; (shared::fair::RULE_EN) } }
         div.figures {
             div.figure { div.k { (lang.pick("Layanan selesai", "Visits served")) } div.v { (r.figures.services) } }
-            div.figure { div.k { (lang.pick("Penilaian atas layanannya", "Ratings of their visits")) } div.v { (r.figures.ratings) }
-                div.k { (r.ratings_by_session) " " (lang.pick("tanpa tiket (dipisahkan)", "without a ticket (kept apart)")) } }
+            div.figure { div.k { (lang.pick("Penilaian atas layanannya", "Ratings of their visits")) } div.v #ratings { (r.figures.ratings) }
+                div.k { (r.ratings_by_session) " " (lang.pick("tanpa tiket (dipisahkan)", "without a ticket (kept apart)")) }
+                @if r.excluded > 0 { div.k #excluded { (r.excluded) " " (lang.pick("dikeluarkan setelah peninjauan", "excluded on review")) } } }
             div.figure { div.k { (lang.pick("Tingkat respons", "Response rate")) } div.v { (pct(lang, r.response_rate)) }
                 div.k { (lang.pick("kantor: ", "office: ")) (pct(lang, e.office_response_rate)) } }
             div.figure { div.k { (lang.pick("Skor disesuaikan", "Adjusted score")) } div.v #adjusted { (opt_num(lang, r.score_adjusted, 2)) }
@@ -470,15 +477,13 @@ pub fn evidence(
                 }
             }
         }
-        div.card {
-            h2 { (lang.pick("Komentar warga", "Citizens' comments")) }
-            p.muted { (lang.pick("Penilaian yang ditandai mencurigakan atau ganda tidak ditampilkan.", "Flagged and duplicate ratings are left out.")) }
+        div.card #comments {
+            h2 { (lang.pick("Komentar dan penilaian rendah", "Comments and low ratings")) }
+            p.muted { (lang.pick("Penilaian yang ditandai mencurigakan atau ganda tidak ditampilkan. ASN dapat menanggapi; kepala unit meninjau dan dapat mengeluarkan penilaian dari skor ASN dengan alasan (tetap dihitung dalam IKM kantor). Semua tercatat di jejak audit.",
+                                 "Flagged and duplicate ratings are left out. The ASN may answer; the head reviews and may exclude a rating from the ASN's score with a reason (it still counts in the office's IKM). Everything is kept in the audit trail.")) }
             @if e.comments.is_empty() { p.muted #no-comments { (lang.pick("Tidak ada komentar pada periode ini.", "No comments in this period.")) } }
             @for c in e.comments.iter().take(shown) {
-                div.comment {
-                    span.muted { (c.day) " · " (lang.pick("nilai ", "score ")) (c.score) }
-                    blockquote { (c.comment) }
-                }
+                (super::review::comment(lang, c, actions))
             }
             @if shown < e.comments.len() {
                 p #more-comments {
@@ -543,8 +548,25 @@ pub fn skm(lang: Lang, r: &SkmReport, period: &PeriodView) -> Markup {
                 }
             }
         }
+        (followup_table(lang, &r.followup, "skm-complaints"))
         p.noprint {
             a.button href={ "/api/v1/reports/skm.xlsx?office_id=" (r.office_id) "&" (period.query()) } { (lang.pick("Unduh .xlsx", "Download .xlsx")) }
+        }
+    }
+}
+
+/// Follow-up of complaints (ratings of 1-2 with a comment) in a period.
+fn followup_table(lang: Lang, f: &shared::review::FollowUpFigures, id: &str) -> Markup {
+    html! {
+        h2 { (lang.pick("Tindak lanjut pengaduan", "Follow-up of complaints")) }
+        table id=(id) {
+            tbody {
+                tr { td.l { (lang.pick("Butir dibuka (nilai 1-2 dengan komentar)", "Items opened (ratings of 1-2 with a comment)")) } td.opened { (f.opened) } }
+                tr { td.l { (lang.pick("Sedang ditangani", "In progress")) } td { (f.in_progress) } }
+                tr { td.l { (lang.pick("Selesai", "Done")) } td.done { (f.done) } }
+                tr { td.l { (lang.pick("Tingkat tindak lanjut", "Follow-up rate")) } td.rate { (pct(lang, f.rate)) } }
+                tr { td.l { (lang.pick("Median waktu penyelesaian", "Median time to close")) } td { @if let Some(h) = f.close_p50_h { (num(lang, h, 1)) " " (lang.pick("jam", "hours")) } @else { "—" } } }
+            }
         }
     }
 }

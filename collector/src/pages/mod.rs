@@ -9,6 +9,8 @@
 //! - [`ticket`]: the ticket's phone link while it waits (`/t/{token}`).
 //! - [`laporan`], [`staff`], [`publik`]: HR's and heads' pages, the public
 //!   result.
+//! - [`review`]: replies, reviews, follow-up, the audit trail, the bias
+//!   audit, and the ASN's own sign-in and frame.
 //!
 //! Architecture invariant: no `PreEscaped` around anything a person typed;
 //! maud escapes every interpolated string, so a comment shows as text.
@@ -17,5 +19,6 @@ pub mod laporan;
 pub mod layout;
 pub mod publik;
 pub mod rate;
+pub mod review;
 pub mod staff;
 pub mod ticket;

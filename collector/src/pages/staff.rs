@@ -84,6 +84,8 @@ pub struct Who<'a> {
     pub username: Option<&'a str>,
     /// What they see, in words ("Semua kantor", an office's name).
     pub scope: &'a str,
+    /// Central HR (who also sees the bias audit).
+    pub hr: bool,
 }
 
 /// A staff page: the shell, the bar with the user and sign-out, `content`.
@@ -99,13 +101,18 @@ pub fn page_with(
     floor: bool,
     content: Markup,
 ) -> Markup {
+    let css = if floor {
+        [super::review::CSS, httpkit::floor::CSS].concat()
+    } else {
+        super::review::CSS.to_owned()
+    };
     let shell = Shell {
         brand: Some(lang.pick(
             "Laporan Survei Kepuasan Masyarakat",
             "Public Satisfaction Reports",
         )),
         scripts: if floor { &["/static/floor.js"] } else { &[] },
-        extra_css: if floor { httpkit::floor::CSS } else { "" },
+        extra_css: &css,
         ..Shell::new(lang, title, CSS)
     };
     shell.render(
@@ -113,7 +120,11 @@ pub fn page_with(
         html! {
             @if let Some(w) = who {
                 nav.staff aria-label=(lang.pick("Menu", "Menu")) {
-                    a href="/laporan" { (lang.pick("Laporan", "Reports")) }
+                    span {
+                        a href="/laporan" { (lang.pick("Laporan", "Reports")) } " · "
+                        a href="/laporan/jejak" { (lang.pick("Jejak audit", "Audit trail")) }
+                        @if w.hr { " · " a href="/laporan/bias" { (lang.pick("Audit bias", "Bias audit")) } }
+                    }
                     span.who {
                         @if let Some(u) = w.username { (u) " · " }
                         (w.scope)
@@ -125,6 +136,23 @@ pub fn page_with(
                     }
                 }
             }
+            (content)
+        },
+    )
+}
+
+/// A page of the staff stylesheet with its own bar (`nav`), for the ASN's
+/// pages.
+pub fn page_for(lang: Lang, title: &str, nav: Markup, content: Markup) -> Markup {
+    let shell = Shell {
+        brand: Some(lang.pick("Halaman ASN", "ASN page")),
+        extra_css: super::review::CSS,
+        ..Shell::new(lang, title, CSS)
+    };
+    shell.render(
+        None,
+        html! {
+            (nav)
             (content)
         },
     )

@@ -705,7 +705,8 @@ mod tests {
             app.store
                 .token_role(hash_token(&hr.token), now)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|t| t.role),
             Ok(Role::Hr)
         );
         assert_eq!(
@@ -726,7 +727,8 @@ mod tests {
             app.store
                 .token_role(hash_token(&head.token), now)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|t| t.role),
             Ok(Role::Head {
                 office_id: OfficeId::parse("kupang").unwrap()
             })

@@ -143,6 +143,7 @@ pub async fn overview(
             let label = scope_label(&v.role, lang, &offices);
             let who = Who {
                 username: v.username.as_deref(),
+                hr: matches!(v.role, Role::Hr),
                 scope: &label,
             };
             let body = laporan::overview(
@@ -208,6 +209,7 @@ pub async fn office(
             );
             let who = Who {
                 username: v.username.as_deref(),
+                hr: matches!(v.role, Role::Hr),
                 scope: &label,
             };
             reply.page(StatusCode::OK, &office.name, Some(who), body)
@@ -216,6 +218,7 @@ pub async fn office(
             e,
             Some(Who {
                 username: v.username.as_deref(),
+                hr: matches!(v.role, Role::Hr),
                 scope: scope_name(&v.role, lang),
             }),
         ),
@@ -244,6 +247,7 @@ pub async fn live(
             let label = scope_label(&v.role, lang, std::slice::from_ref(&office));
             let who = Who {
                 username: v.username.as_deref(),
+                hr: matches!(v.role, Role::Hr),
                 scope: &label,
             };
             PageResponse::new(StatusCode::OK, lang, reply.remember).body(staff::page_with(
@@ -262,6 +266,7 @@ pub async fn live(
             e,
             Some(Who {
                 username: v.username.as_deref(),
+                hr: matches!(v.role, Role::Hr),
                 scope: scope_name(&v.role, lang),
             }),
         ),
@@ -296,7 +301,12 @@ pub async fn evidence(
     .await;
     let who = Who {
         username: v.username.as_deref(),
+        hr: matches!(v.role, Role::Hr),
         scope: scope_name(&v.role, lang),
+    };
+    let here = match req.query_string() {
+        "" => req.path().to_owned(),
+        qs => format!("{}?{qs}", req.path()),
     };
     match result {
         Ok((p, office, e)) => {
@@ -307,6 +317,12 @@ pub async fn evidence(
                 &e,
                 FairParams::default().min_count,
                 httpkit::lang::query_param(&req, "komentar").as_deref() == Some("semua"),
+                &laporan::Actions {
+                    reply: false,
+                    review: true,
+                    back: &here,
+                    tz: Some(&office.tz),
+                },
             );
             let title = format!("{} — {}", e.row.name, office.name);
             reply.page(StatusCode::OK, &title, Some(who), body)
@@ -338,6 +354,7 @@ pub async fn skm(
     .await;
     let who = Who {
         username: v.username.as_deref(),
+        hr: matches!(v.role, Role::Hr),
         scope: scope_name(&v.role, lang),
     };
     match result {
@@ -350,6 +367,145 @@ pub async fn skm(
             reply.page(
                 StatusCode::OK,
                 &format!("SKM — {}", office.name),
+                Some(who),
+                body,
+            )
+        }
+        Err(e) => reply.error(e, Some(who)),
+    }
+}
+
+/// `GET /laporan/{office_id}/tindak-lanjut`: the office's follow-up items,
+/// oldest first, with the forms to move them on.
+pub async fn followups(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let reply = Reply::of(&req);
+    let lang = reply.lang;
+    let v = match signed_in(&req, &state).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let result = async {
+        let office = one_office(&v.role, &path, &state).await?;
+        let q = super::review::TrailQuery {
+            office_id: Some(office.id.to_string()),
+            ..Default::default()
+        };
+        let list = super::review::followups_of(&state, &v.role, &q).await?;
+        Ok::<_, ApiError>((office, list))
+    }
+    .await;
+    let who = Who {
+        username: v.username.as_deref(),
+        scope: scope_name(&v.role, lang),
+        hr: matches!(v.role, Role::Hr),
+    };
+    match result {
+        Ok((office, list)) => {
+            let back = format!("/laporan/{}/tindak-lanjut", office.id);
+            let body = crate::pages::review::followups(
+                lang,
+                &office.name,
+                &list.items,
+                &back,
+                Some(&office.tz),
+            );
+            reply.page(
+                StatusCode::OK,
+                &format!(
+                    "{} — {}",
+                    lang.pick("Tindak lanjut", "Follow-up"),
+                    office.name
+                ),
+                Some(who),
+                body,
+            )
+        }
+        Err(e) => reply.error(e, Some(who)),
+    }
+}
+
+/// `GET /laporan/jejak?office_id=&from=&to=`: the audit trail (a head sees
+/// their office's entries).
+pub async fn audit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<super::review::TrailQuery>,
+) -> HttpResponse {
+    let reply = Reply::of(&req);
+    let lang = reply.lang;
+    let v = match signed_in(&req, &state).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let who = Who {
+        username: v.username.as_deref(),
+        scope: scope_name(&v.role, lang),
+        hr: matches!(v.role, Role::Hr),
+    };
+    match super::review::audit_of(&state, &v.role, &q).await {
+        Ok(log) => {
+            let query = req.query_string();
+            let csv = if query.is_empty() {
+                "/api/v1/audit?format=csv".to_owned()
+            } else {
+                format!("/api/v1/audit?{query}&format=csv")
+            };
+            let period = PeriodView {
+                from: q.from.clone().unwrap_or_default(),
+                to: q.to.clone().unwrap_or_default(),
+                path: "/laporan/jejak".to_owned(),
+            };
+            let body = crate::pages::review::audit(lang, &log.entries, log.chain_ok, &period, &csv);
+            reply.page(
+                StatusCode::OK,
+                lang.pick("Jejak audit", "Audit trail"),
+                Some(who),
+                body,
+            )
+        }
+        Err(e) => reply.error(e, Some(who)),
+    }
+}
+
+/// `GET /laporan/bias?from=&to=`: HR's bias audit and patterns worth a look.
+pub async fn bias(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ReportQuery>,
+) -> HttpResponse {
+    let reply = Reply::of(&req);
+    let lang = reply.lang;
+    let v = match signed_in(&req, &state).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let who = Who {
+        username: v.username.as_deref(),
+        scope: scope_name(&v.role, lang),
+        hr: matches!(v.role, Role::Hr),
+    };
+    let result = async {
+        let p = page_period(&q)?;
+        let (b, found) = super::review::bias_of(&state, &v.role, &q, p, lang).await?;
+        Ok::<_, ApiError>((p, b, found))
+    }
+    .await;
+    match result {
+        Ok((p, b, found)) => {
+            let body = crate::pages::review::bias(
+                lang,
+                &b,
+                &found,
+                &view(p, "/laporan/bias"),
+                |office, asn| format!("/laporan/{office}/asn/{asn}?from={}&to={}", p.from, p.to),
+            );
+            reply.page(
+                StatusCode::OK,
+                lang.pick("Audit bias", "Bias audit"),
                 Some(who),
                 body,
             )

@@ -10,6 +10,7 @@ use httpkit::{ApiError, BodyLimit};
 use shared::Msg;
 
 pub mod admin;
+pub mod asn;
 pub mod batches;
 pub mod health;
 pub mod kiosks;
@@ -18,6 +19,7 @@ pub mod people;
 pub mod phone;
 pub mod publik;
 pub mod reports;
+pub mod review;
 
 /// Roster imports may be large (docs/API.md: 10 MiB); other bodies keep httpkit's
 /// 64 KiB default.
@@ -88,6 +90,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(people::signin)),
         )
         .service(resource("/keluar").route(web::post().to(people::signout)))
+        .service(
+            resource("/asn/masuk")
+                .route(web::get().to(asn::signin_page))
+                .route(web::post().to(asn::signin)),
+        )
+        .service(resource("/asn/keluar").route(web::post().to(asn::signout)))
+        .service(resource("/asn").route(web::get().to(asn::own_page)))
+        .service(resource("/api/v1/ratings/{rating_id}/reply").route(web::post().to(review::reply)))
+        .service(
+            resource("/api/v1/ratings/{rating_id}/review").route(web::post().to(review::review)),
+        )
+        .service(resource("/api/v1/followups").route(web::get().to(review::followups)))
+        .service(
+            resource("/api/v1/followups/{rating_id}")
+                .route(web::post().to(review::update_followup)),
+        )
+        .service(resource("/api/v1/audit").route(web::get().to(review::audit)))
+        .service(resource("/api/v1/reports/bias").route(web::get().to(review::bias)))
+        .service(resource("/api/v1/reports/patterns").route(web::get().to(review::patterns_route)))
+        .service(resource("/laporan/jejak").route(web::get().to(laporan::audit)))
+        .service(resource("/laporan/bias").route(web::get().to(laporan::bias)))
+        .service(
+            resource("/laporan/{office_id}/tindak-lanjut").route(web::get().to(laporan::followups)),
+        )
         .service(resource("/laporan").route(web::get().to(laporan::overview)))
         .service(resource("/laporan/{office_id}").route(web::get().to(laporan::office)))
         .service(

@@ -300,7 +300,7 @@ const FIGURE_COLUMNS: [&str; 9] = [
     "timeliness",
 ];
 
-fn csv_response(
+pub(crate) fn csv_response(
     header_row: Vec<String>,
     rows: Vec<Vec<String>>,
     name: &str,

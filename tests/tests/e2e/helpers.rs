@@ -679,3 +679,49 @@ impl CollectorProcess {
         self.child.wait().await.expect("wait");
     }
 }
+
+/// A fresh office-head token for `office_id`.
+pub async fn head_token(collector_base: &str, admin_token: &str, office_id: &str) -> String {
+    let res = client()
+        .post(format!("{collector_base}/api/v1/tokens"))
+        .bearer_auth(admin_token)
+        .json(&serde_json::json!({"role": "head", "office_id": office_id}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    json::<shared::wire::TokenCreated>(res).await.token
+}
+
+/// A client that does not follow redirects (to see a sign-in's 303).
+pub fn no_redirects() -> Client {
+    Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Signs an ASN in at the collector (`POST /asn/masuk`); gives the
+/// `sesi_asn=...` cookie pair.
+pub async fn asn_sign_in(base: &str, nip: &str, pin: &str) -> String {
+    let res = no_redirects()
+        .post(format!("{base}/asn/masuk"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("nip={nip}&pin={pin}"))
+        .send()
+        .await
+        .expect("sign-in");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "ASN sign-in");
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(
+        cookie.starts_with("sesi_asn=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}

@@ -7,6 +7,7 @@ mod browser;
 mod helpers;
 mod qr_decode;
 
+mod asn;
 mod bad_input;
 mod crash;
 mod floor;
