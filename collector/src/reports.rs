@@ -431,7 +431,10 @@ fn rows_of(
                 name: people.names.get(nip).cloned().unwrap_or_default(),
                 office_id: office.to_string(),
                 ratings_by_session: total.session_ratings(),
-                response_rate: (total.served > 0).then(|| ratings as f64 / total.served as f64),
+                // An excluded rating left the score, not the count of citizens
+                // who answered.
+                response_rate: (total.served > 0)
+                    .then(|| (ratings + total.excluded) as f64 / total.served as f64),
                 score_mean: f.score_mean,
                 expected: f.expected,
                 score_adjusted: f.score_adjusted,

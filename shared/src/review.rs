@@ -246,7 +246,8 @@ pub struct FollowUpItem {
     pub score: u8,
     /// The citizen's words (always escaped when shown).
     pub comment: String,
-    /// When the item was opened (the rating reached the collector).
+    /// When the item was opened: when the citizen sent the rating (no later
+    /// than its arrival at the collector).
     pub opened_at: Timestamp,
     /// Where it stands.
     pub status: FollowUpStatus,

@@ -277,14 +277,17 @@ impl Cx<'_> {
         if self.followups_t.get(key)?.is_some() {
             return Ok(());
         }
-        let day = self.day(&r.office, r.event.submitted_at.min(r.received_at))?;
+        // The complaint was made when the citizen sent it (bounded by its
+        // arrival): a kiosk that forwards late does not shorten the wait.
+        let opened_at = r.event.submitted_at.min(r.received_at);
+        let day = self.day(&r.office, opened_at)?;
         let item = FollowUpItem {
             rating_id: r.event.rating_id,
             office_id: r.office.to_string(),
             day,
             score: r.event.score.get(),
             comment: comment.as_str().to_owned(),
-            opened_at: r.received_at,
+            opened_at,
             status: FollowUpStatus::Open,
             response: None,
             updated_at: None,

@@ -60,7 +60,7 @@ pub fn comment(lang: Lang, c: &EvidenceComment, a: &Actions<'_>) -> Markup {
             }
             @if let Some(s) = c.followup { p { (followup_badge(lang, s)) } }
             @if let Some(r) = &c.reply {
-                div.reply {
+                div.answer {
                     strong { (lang.pick("Tanggapan ASN", "The ASN's answer")) } " · " span.muted { (when(r.at, a.tz)) }
                     blockquote { (r.text) }
                 }
@@ -113,7 +113,7 @@ pub const CSS: &str = r#"
 textarea{font:inherit;padding:.4rem .5rem;border:1px solid #6b7280;border-radius:6px;width:100%}
 fieldset{border:1px solid #c4c9d0;border-radius:6px;padding:.25rem .75rem}
 fieldset label{display:flex;align-items:center;gap:.4rem;min-height:44px}
-.reply{margin:.25rem 0 .25rem 1rem}
+.answer{margin:.25rem 0 .25rem 1rem}
 .review{margin:.25rem 0 .25rem 1rem;padding:.4rem .6rem;border-radius:6px;background:#f6f7f9}
 .review.excluded{border-left:4px solid #c62828}
 .review.kept{border-left:4px solid #1b7f3b}
@@ -246,7 +246,7 @@ pub fn audit(
                 tbody {
                     @for e in entries {
                         tr data-action=(e.action) {
-                            td { (e.seq) } td.l { (when(e.at, None)) } td.l { (e.actor) } td.l { (e.action) }
+                            td { (e.seq) } td.l { (when(e.at, None)) } td.l { (e.actor) } td.l { (action_words(lang, &e.action)) }
                             td.l { (e.office_id.as_deref().unwrap_or("—")) }
                             td.l { @if let Some(r) = e.rating_id { span.muted { (r.to_string()) } br; } (e.detail.as_deref().unwrap_or("")) }
                         }
@@ -255,6 +255,29 @@ pub fn audit(
             }
         }
         @if entries.is_empty() { p.muted { (lang.pick("Tidak ada entri pada periode ini.", "No entries in this period.")) } }
+    }
+}
+
+/// An audit action in words.
+fn action_words(lang: Lang, code: &str) -> &str {
+    match code {
+        "reply" => lang.pick("Tanggapan ASN", "ASN's answer"),
+        "review_keep" => lang.pick("Ditinjau: tetap dihitung", "Reviewed: kept"),
+        "review_exclude" => lang.pick(
+            "Ditinjau: dikeluarkan dari skor ASN",
+            "Reviewed: excluded from the ASN's score",
+        ),
+        "followup" => lang.pick("Tindak lanjut", "Follow-up"),
+        "flag" => lang.pick("Ditandai mencurigakan", "Flagged"),
+        "user_created" => lang.pick("Akun dibuat", "Account created"),
+        "user_deleted" => lang.pick("Akun dihapus", "Account removed"),
+        "token_issued" => lang.pick("Token diterbitkan", "Token issued"),
+        "token_revoked" => lang.pick("Token dicabut", "Token revoked"),
+        "kiosk_disabled" => lang.pick("Kios dinonaktifkan", "Kiosk disabled"),
+        "kiosk_key_rotated" => lang.pick("Kunci kios diganti", "Kiosk key replaced"),
+        "roster_imported" => lang.pick("Daftar ASN diimpor", "Roster imported"),
+        "asn_locked" => lang.pick("NIP dikunci (PIN salah)", "NIP locked (wrong PINs)"),
+        other => other,
     }
 }
 

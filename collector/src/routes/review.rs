@@ -500,7 +500,7 @@ pub async fn followups_of(
         items.extend(blocking(move || crate::ingest::followups(&db, &o.id)).await?);
     }
     items.retain(|i| status.is_none_or(|s| i.status == s));
-    items.sort_by(|a, b| a.opened_at.cmp(&b.opened_at));
+    items.sort_by_key(|i| i.opened_at);
     Ok(FollowUpList { items })
 }
 

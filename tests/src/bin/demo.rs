@@ -180,6 +180,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
     if first_run {
         seed_history(&http, &local, &state).await?;
+        seed_followups(&http, &local, &state).await?;
     }
 
     let mut out = String::new();
@@ -194,6 +195,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         out,
         "Report pages   {collector_url}/laporan   sign in as HR: {HR_USER} / {}",
         state.users.get(HR_USER).map(String::as_str).unwrap_or("")
+    )?;
+    writeln!(
+        out,
+        "ASN pages      {collector_url}/asn/masuk   (an ASN's NIP and PIN, listed below): their own \
+         evidence, answering ratings"
+    )?;
+    writeln!(
+        out,
+        "Audit, bias    {collector_url}/laporan/jejak   {collector_url}/laporan/bias (HR)   \
+         follow-up: {collector_url}/laporan/OFFICE/tindak-lanjut"
     )?;
     writeln!(
         out,
@@ -420,4 +431,122 @@ async fn pair_tablet(
 fn main() -> ExitCode {
     kiosk::cli::init_logging("warn");
     e2e::run_main("demo", run(Args::parse()))
+}
+
+/// What heads wrote when closing the demo's complaints.
+const RESPONSES: [&str; 4] = [
+    "Petugas diberi pembinaan tentang pelayanan ramah; warga dihubungi kembali.",
+    "Stok blanko ditambah dan jadwal pengambilan diumumkan di papan informasi.",
+    "Alur antrean diubah: loket prioritas dibuka pada jam sibuk.",
+    "Warga dihubungi dan dokumennya diselesaikan pada hari berikutnya.",
+];
+
+/// Heads work through most of the seeded complaints (the oldest first), one
+/// ASN answers a complaint and the head keeps it after review, so the
+/// follow-up, reply and audit pages have something to show.
+async fn seed_followups(
+    http: &reqwest::Client,
+    collector: &str,
+    state: &DemoState,
+) -> anyhow::Result<()> {
+    for (i, o) in demo_data::offices().iter().enumerate() {
+        let head = &state.head_tokens[o.id];
+        let list: shared::review::FollowUpList = ok_json(
+            http.get(format!("{collector}/api/v1/followups?office_id={}", o.id))
+                .bearer_auth(head)
+                .send()
+                .await?,
+            "reading follow-ups",
+        )
+        .await?;
+        let n = list.items.len();
+        for (k, item) in list.items.iter().enumerate() {
+            let body = if k < n * 3 / 5 {
+                serde_json::json!({"status": "done", "response": RESPONSES[(k + i) % RESPONSES.len()]})
+            } else if k < n * 4 / 5 {
+                serde_json::json!({"status": "in_progress", "response": "Sedang dibicarakan dengan petugas."})
+            } else {
+                continue;
+            };
+            let res = http
+                .post(format!("{collector}/api/v1/followups/{}", item.rating_id))
+                .bearer_auth(head)
+                .json(&body)
+                .send()
+                .await?;
+            let _: serde_json::Value = ok_json(res, "following up").await?;
+        }
+        // One ASN answers their latest low rating; the head keeps it.
+        let rows: shared::wire::AsnReport = ok_json(
+            http.get(format!(
+                "{collector}/api/v1/reports/asn?office_id={}&preset=tahun",
+                o.id
+            ))
+            .bearer_auth(head)
+            .send()
+            .await?,
+            "reading ASN rows",
+        )
+        .await?;
+        let Some((row, pin)) = rows.rows.iter().find_map(|r| {
+            o.staff
+                .iter()
+                .find(|(nip, _, _)| *nip == r.nip)
+                .map(|(_, _, pin)| (r, *pin))
+        }) else {
+            continue;
+        };
+        let evidence: shared::wire::AsnEvidence = ok_json(
+            http.get(format!(
+                "{collector}/api/v1/reports/asn/{}?office_id={}&preset=tahun",
+                row.asn_ref, o.id
+            ))
+            .bearer_auth(head)
+            .send()
+            .await?,
+            "reading evidence",
+        )
+        .await?;
+        let Some(low) = evidence
+            .comments
+            .iter()
+            .find(|c| c.score <= 2 && !c.comment.is_empty())
+        else {
+            continue;
+        };
+        let signin = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?
+            .post(format!("{collector}/asn/masuk"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!("nip={}&pin={pin}", row.nip))
+            .send()
+            .await?;
+        let Some(cookie) = signin
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned)
+        else {
+            anyhow::bail!("the demo ASN could not sign in ({})", signin.status());
+        };
+        let res = http
+            .post(format!("{collector}/api/v1/ratings/{}/reply", low.rating_id))
+            .header("Cookie", cookie)
+            .json(&serde_json::json!({"text": "Mohon maaf. Hari itu antrean sangat panjang dan sistem sempat lambat; saya sudah menjelaskan kepada warga."}))
+            .send()
+            .await?;
+        let _: serde_json::Value = ok_json(res, "answering a rating").await?;
+        let res = http
+            .post(format!("{collector}/api/v1/ratings/{}/review", low.rating_id))
+            .bearer_auth(head)
+            .json(&serde_json::json!({"decision": "keep", "note": "Tetap dihitung: keluhan tentang sikap petugas, dibahas dalam pembinaan."}))
+            .send()
+            .await?;
+        let _: serde_json::Value = ok_json(res, "reviewing a rating").await?;
+    }
+    eprintln!("demo: heads followed up most complaints; one ASN per office answered one");
+    Ok(())
 }

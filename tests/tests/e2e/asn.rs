@@ -20,14 +20,14 @@ use crate::helpers::*;
 /// One rated visit served by `nip`, completed at `start + 6 min`, rated
 /// `after_s` seconds later with `score` (and the full survey at that
 /// level), with an optional comment.
-struct Visit<'a> {
-    nip: &'a str,
-    score: i64,
-    comment: Option<&'a str>,
-    after_s: i64,
+pub(crate) struct Visit<'a> {
+    pub nip: &'a str,
+    pub score: i64,
+    pub comment: Option<&'a str>,
+    pub after_s: i64,
 }
 
-fn visits(list: &[Visit<'_>], start: jiff::Timestamp) -> (Vec<Event>, Vec<RatingId>) {
+pub(crate) fn visits(list: &[Visit<'_>], start: jiff::Timestamp) -> (Vec<Event>, Vec<RatingId>) {
     let mut events = Vec::new();
     let mut ids = Vec::new();
     for (i, v) in list.iter().enumerate() {
@@ -737,4 +737,90 @@ async fn patterns_point_hr_at_an_asn_whose_ratings_come_seconds_after_completion
     // A pointer, not a penalty: the ASN's score is untouched by it.
     assert_eq!(asn1.figures.ratings, 25);
     assert_eq!(asn1.excluded, 0);
+}
+
+#[tokio::test]
+async fn the_bias_audit_flags_a_true_gender_gap_across_enough_asn_and_not_balanced_age_bands() {
+    let c = spawn_collector().await;
+    let creds = provision(&c, OFFICE).await;
+    // 24 more ASN: 12 men, 12 women, three of each gender in each age band.
+    let births = ["2000", "1990", "1980", "1968"];
+    let mut rows = Vec::new();
+    for i in 0..24u32 {
+        let female = i % 2 == 1;
+        let year = births[(i as usize / 2) % 4];
+        rows.push(shared::wire::RosterRow {
+            nip: format!(
+                "{year}0115201501{}{:03}",
+                if female { 2 } else { 1 },
+                100 + i
+            ),
+            name: format!("ASN Uji {i}"),
+            office_id: OFFICE.to_owned(),
+            pin: "246810".to_owned(),
+            active: None,
+        });
+    }
+    assert!(c.put_roster(&rows).await.rejected.is_empty());
+    // Men rated 4, women 3 (with some variety), 12 visits each.
+    let start = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(50);
+    let mut list = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let female = i % 2 == 1;
+        for k in 0..12 {
+            let score = match (female, k % 4) {
+                (false, 0) => 3,
+                (false, _) => 4,
+                (true, 0) => 4,
+                (true, _) => 3,
+            };
+            list.push(Visit {
+                nip: r.nip.as_str(),
+                score,
+                comment: None,
+                after_s: 30,
+            });
+        }
+    }
+    let (events, _) = visits(&list, start);
+    send_events(&c.base, &creds, &events).await;
+    let hr = hr_token(&c.base, &c.admin_token).await;
+    let day = shared::OfficeTz::parse("Asia/Jakarta")
+        .unwrap()
+        .day_of(start);
+    let q = format!(
+        "from={day}&to={}",
+        day.checked_add(jiff::Span::new().days(3)).unwrap()
+    );
+    let b: BiasReport = get_json(
+        &c.base,
+        &hr,
+        &format!("/api/v1/reports/bias?office_id={OFFICE}&{q}"),
+    )
+    .await;
+    let s = b
+        .scopes
+        .iter()
+        .find(|s| s.office_id.as_deref() == Some(OFFICE))
+        .unwrap();
+    assert_eq!(s.asn, 24);
+    let men = s.by_gender.iter().find(|c| c.group == "male").unwrap();
+    let women = s.by_gender.iter().find(|c| c.group == "female").unwrap();
+    assert!(!men.withheld && !women.withheld);
+    assert!(men.mean.unwrap() > women.mean.unwrap());
+    assert!(
+        women.ci_high.unwrap() < men.ci_low.unwrap(),
+        "{men:?} {women:?}"
+    );
+    assert!(s.gender.flagged, "{:?}", s.gender);
+    assert!(s.gender.p_value.unwrap() < 0.01);
+    assert!(s.by_age.iter().all(|c| !c.withheld && c.asn == 6));
+    assert!(!s.age.flagged, "balanced age bands: {:?}", s.age);
+    let again: BiasReport = get_json(
+        &c.base,
+        &hr,
+        &format!("/api/v1/reports/bias?office_id={OFFICE}&{q}"),
+    )
+    .await;
+    assert_eq!(again.scopes, b.scopes, "seeded: the same answer every time");
 }

@@ -8,6 +8,7 @@ mod helpers;
 mod qr_decode;
 
 mod asn;
+mod asn_pages;
 mod bad_input;
 mod crash;
 mod floor;
