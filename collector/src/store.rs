@@ -303,6 +303,34 @@ pub enum LoginOutcome {
     Locked(u64),
 }
 
+/// One step of the lockout that passwords and PINs share: while locked,
+/// [`PinCheck::Locked`] whatever the secret; a right one clears the count;
+/// a wrong one counts, and [`MAX_PASSWORD_FAILS`] in a row lock for
+/// [`LOCK_MINUTES`].
+fn lockout(
+    failures: &mut u32,
+    locked_until: &mut Option<Timestamp>,
+    ok: bool,
+    now: Timestamp,
+) -> PinCheck {
+    if let Some(until) = *locked_until
+        && until > now
+    {
+        return PinCheck::Locked(until.duration_since(now).as_secs().max(1).unsigned_abs());
+    }
+    if ok {
+        *failures = 0;
+        *locked_until = None;
+        return PinCheck::Right;
+    }
+    *failures += 1;
+    if *failures >= MAX_PASSWORD_FAILS {
+        *failures = 0;
+        *locked_until = Some(now + jiff::SignedDuration::from_mins(LOCK_MINUTES));
+    }
+    PinCheck::Wrong
+}
+
 /// What a PIN check at the ASN's sign-in did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinCheck {
@@ -963,26 +991,12 @@ impl Store {
                 else {
                     return Ok(LoginOutcome::Wrong);
                 };
-                if let Some(until) = user.locked_until
-                    && until > now
-                {
-                    return Ok(LoginOutcome::Locked(
-                        until.duration_since(now).as_secs().max(1).unsigned_abs(),
-                    ));
-                }
-                let outcome = if password_ok {
-                    user.failures = 0;
-                    user.locked_until = None;
-                    LoginOutcome::Ok(user.clone())
-                } else {
-                    user.failures += 1;
-                    if user.failures >= MAX_PASSWORD_FAILS {
-                        user.failures = 0;
-                        user.locked_until =
-                            Some(now + jiff::SignedDuration::from_mins(LOCK_MINUTES));
-                    }
-                    LoginOutcome::Wrong
-                };
+                let outcome =
+                    match lockout(&mut user.failures, &mut user.locked_until, password_ok, now) {
+                        PinCheck::Locked(secs) => return Ok(LoginOutcome::Locked(secs)),
+                        PinCheck::Right => LoginOutcome::Ok(user.clone()),
+                        PinCheck::Wrong => LoginOutcome::Wrong,
+                    };
                 users.insert(username.as_str(), encode(&user)?.as_slice())?;
                 Ok(outcome)
             })
@@ -1055,34 +1069,22 @@ impl Store {
                     .map(|v| decode("asn login", v.value()))
                     .transpose()?
                     .unwrap_or_default();
-                if let Some(until) = state.locked_until
-                    && until > now
-                {
-                    return Ok(PinCheck::Locked(
-                        until.duration_since(now).as_secs().max(1).unsigned_abs(),
-                    ));
+                let was_locked = state.locked_until.is_some_and(|u| u > now);
+                let outcome = lockout(&mut state.failures, &mut state.locked_until, pin_ok, now);
+                if let PinCheck::Locked(_) = outcome {
+                    return Ok(outcome);
                 }
-                let outcome = if pin_ok {
-                    state = AsnLoginState::default();
-                    PinCheck::Right
-                } else {
-                    state.failures += 1;
-                    if state.failures >= MAX_PASSWORD_FAILS {
-                        state.failures = 0;
-                        state.locked_until =
-                            Some(now + jiff::SignedDuration::from_mins(LOCK_MINUTES));
-                        Trail::open(txn)?.append(
-                            NewEntry::new(actor.clone(), "asn_locked")
-                                .at(now)
-                                .office(&office)
-                                .detail(format!(
-                                    "{MAX_PASSWORD_FAILS} wrong PINs in a row at the collector's \
+                if !was_locked && state.locked_until.is_some_and(|u| u > now) {
+                    Trail::open(txn)?.append(
+                        NewEntry::new(actor.clone(), "asn_locked")
+                            .at(now)
+                            .office(&office)
+                            .detail(format!(
+                                "{MAX_PASSWORD_FAILS} wrong PINs in a row at the collector's \
                                      sign-in: locked for {LOCK_MINUTES} minutes"
-                                )),
-                        )?;
-                    }
-                    PinCheck::Wrong
-                };
+                            )),
+                    )?;
+                }
                 logins.insert(nip.as_str(), encode(&state)?.as_slice())?;
                 Ok(outcome)
             })

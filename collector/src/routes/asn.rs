@@ -17,13 +17,14 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use httpkit::cookie::{private_cookie, removal};
 use httpkit::lang::{page_lang, query_lang, query_param};
-use httpkit::{ApiError, PageResponse, read_body};
+use httpkit::{ApiError, PageResponse};
 use jiff::Timestamp;
 use shared::fair::FairParams;
 use shared::secret::asn_ref;
 use shared::{Msg, Nip};
 use std::sync::OnceLock;
 
+use super::people::{field, locked, retry_after, server_failed, signin_form};
 use super::reports::{ReportQuery, blocking, people_of};
 use crate::auth::{ASN_SESSION_COOKIE, SESSION_HOURS, asn_session, hash_token, new_secret};
 use crate::pages::laporan::{self, Actions, PeriodView};
@@ -70,41 +71,12 @@ pub async fn signin(
     let again = |status: StatusCode, nip: &str, e: &Msg| {
         page(&req, status, asn_signin(lang, nip, Some(e.get(lang))))
     };
-    if let Err(e) = httpkit::check_same_origin(&req) {
-        return again(StatusCode::FORBIDDEN, "", &e.msg);
-    }
-    let ip = httpkit::client::client_ip(&req, &state.trusted_proxies);
-    if let Err(retry) = state.login_limiter.check(ip) {
-        let mut res = again(
-            StatusCode::TOO_MANY_REQUESTS,
-            "",
-            &Msg::new(
-                "Terlalu banyak percobaan masuk dari jaringan ini. Coba lagi sebentar lagi.",
-                "Too many sign-ins from this network. Try again in a moment.",
-            ),
-        );
-        if let Ok(v) = retry.0.to_string().parse() {
-            res.headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, v);
-        }
-        return res;
-    }
-    let fields: Vec<(String, String)> = match read_body(&req, &mut payload.into_inner()).await {
-        Ok(body) => std::str::from_utf8(&body)
-            .ok()
-            .and_then(|t| web::Query::<Vec<(String, String)>>::from_query(t).ok())
-            .map(|q| q.into_inner())
-            .unwrap_or_default(),
-        Err(e) => return again(e.status, "", &e.msg),
+    let fields = match signin_form(&req, &state, payload).await {
+        Ok(f) => f,
+        Err(r) => return retry_after(again(r.status, "", &r.msg), r.retry_after),
     };
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let (given, pin) = (field("nip"), field("pin"));
+    let given = field(&fields, "nip").unwrap_or_default().to_owned();
+    let pin = field(&fields, "pin").unwrap_or_default().to_owned();
     let wrong = Msg::new("NIP atau PIN salah.", "Wrong NIP or PIN.");
     let shown: String = given
         .chars()
@@ -172,25 +144,10 @@ pub async fn signin(
             return again(StatusCode::UNAUTHORIZED, &shown, &wrong);
         }
         PinCheck::Locked(secs) => {
-            let mut res = again(
-                StatusCode::TOO_MANY_REQUESTS,
-                &shown,
-                &Msg::new(
-                    format!(
-                        "NIP ini dikunci karena terlalu banyak PIN salah. Coba lagi dalam {} menit.",
-                        secs.div_ceil(60)
-                    ),
-                    format!(
-                        "This NIP is locked after too many wrong PINs. Try again in {} minutes.",
-                        secs.div_ceil(60)
-                    ),
-                ),
+            return retry_after(
+                again(StatusCode::TOO_MANY_REQUESTS, &shown, &locked(secs, false)),
+                Some(secs),
             );
-            if let Ok(v) = secs.to_string().parse() {
-                res.headers_mut()
-                    .insert(actix_web::http::header::RETRY_AFTER, v);
-            }
-            return res;
         }
     }
     let token = match new_secret() {
@@ -229,14 +186,7 @@ fn failed(req: &HttpRequest, e: impl std::fmt::Display) -> HttpResponse {
     page(
         req,
         StatusCode::INTERNAL_SERVER_ERROR,
-        asn_signin(
-            lang,
-            "",
-            Some(lang.pick(
-                "Terjadi kesalahan di server. Coba lagi sebentar lagi.",
-                "The server failed. Try again in a moment.",
-            )),
-        ),
+        asn_signin(lang, "", Some(server_failed(lang))),
     )
 }
 

@@ -105,6 +105,15 @@ async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Viewer, HttpRe
     }
 }
 
+/// The bar's account of the viewer, showing `scope`.
+fn who<'a>(v: &'a Viewer, scope: &'a str) -> Who<'a> {
+    Who {
+        username: v.username.as_deref(),
+        scope,
+        hr: matches!(v.role, Role::Hr),
+    }
+}
+
 fn scope_label(role: &Role, lang: Lang, offices: &[shared::Office]) -> String {
     match (role, offices.first()) {
         (Role::Head { .. }, Some(o)) => format!("{} {}", lang.pick("Kepala", "Head,"), o.name),
@@ -141,11 +150,7 @@ pub async fn overview(
     match result {
         Ok((p, offices, rows, sort, desc, all)) => {
             let label = scope_label(&v.role, lang, &offices);
-            let who = Who {
-                username: v.username.as_deref(),
-                hr: matches!(v.role, Role::Hr),
-                scope: &label,
-            };
+            let who = who(&v, &label);
             let body = laporan::overview(
                 lang,
                 &Overview {
@@ -207,21 +212,10 @@ pub async fn office(
                     min_count: FairParams::default().min_count,
                 },
             );
-            let who = Who {
-                username: v.username.as_deref(),
-                hr: matches!(v.role, Role::Hr),
-                scope: &label,
-            };
+            let who = who(&v, &label);
             reply.page(StatusCode::OK, &office.name, Some(who), body)
         }
-        Err(e) => reply.error(
-            e,
-            Some(Who {
-                username: v.username.as_deref(),
-                hr: matches!(v.role, Role::Hr),
-                scope: scope_name(&v.role, lang),
-            }),
-        ),
+        Err(e) => reply.error(e, Some(who(&v, scope_name(&v.role, lang)))),
     }
 }
 
@@ -245,11 +239,7 @@ pub async fn live(
                 return PageResponse::new(StatusCode::OK, lang, false).body(body);
             }
             let label = scope_label(&v.role, lang, std::slice::from_ref(&office));
-            let who = Who {
-                username: v.username.as_deref(),
-                hr: matches!(v.role, Role::Hr),
-                scope: &label,
-            };
+            let who = who(&v, &label);
             PageResponse::new(StatusCode::OK, lang, reply.remember).body(staff::page_with(
                 lang,
                 &format!(
@@ -262,14 +252,7 @@ pub async fn live(
                 body,
             ))
         }
-        Err(e) => reply.error(
-            e,
-            Some(Who {
-                username: v.username.as_deref(),
-                hr: matches!(v.role, Role::Hr),
-                scope: scope_name(&v.role, lang),
-            }),
-        ),
+        Err(e) => reply.error(e, Some(who(&v, scope_name(&v.role, lang)))),
     }
 }
 
@@ -299,11 +282,7 @@ pub async fn evidence(
         Ok::<_, ApiError>((p, office, found.ok_or_else(no_asn)?))
     }
     .await;
-    let who = Who {
-        username: v.username.as_deref(),
-        hr: matches!(v.role, Role::Hr),
-        scope: scope_name(&v.role, lang),
-    };
+    let who = who(&v, scope_name(&v.role, lang));
     let here = match req.query_string() {
         "" => req.path().to_owned(),
         qs => format!("{}?{qs}", req.path()),
@@ -352,11 +331,7 @@ pub async fn skm(
         Ok::<_, ApiError>((p, office, report))
     }
     .await;
-    let who = Who {
-        username: v.username.as_deref(),
-        hr: matches!(v.role, Role::Hr),
-        scope: scope_name(&v.role, lang),
-    };
+    let who = who(&v, scope_name(&v.role, lang));
     match result {
         Ok((p, office, report)) => {
             let body = laporan::skm(
@@ -398,11 +373,7 @@ pub async fn followups(
         Ok::<_, ApiError>((office, list))
     }
     .await;
-    let who = Who {
-        username: v.username.as_deref(),
-        scope: scope_name(&v.role, lang),
-        hr: matches!(v.role, Role::Hr),
-    };
+    let who = who(&v, scope_name(&v.role, lang));
     match result {
         Ok((office, list)) => {
             let back = format!("/laporan/{}/tindak-lanjut", office.id);
@@ -441,11 +412,7 @@ pub async fn audit(
         Ok(v) => v,
         Err(res) => return res,
     };
-    let who = Who {
-        username: v.username.as_deref(),
-        scope: scope_name(&v.role, lang),
-        hr: matches!(v.role, Role::Hr),
-    };
+    let who = who(&v, scope_name(&v.role, lang));
     match super::review::audit_of(&state, &v.role, &q).await {
         Ok(log) => {
             let query = req.query_string();
@@ -483,11 +450,7 @@ pub async fn bias(
         Ok(v) => v,
         Err(res) => return res,
     };
-    let who = Who {
-        username: v.username.as_deref(),
-        scope: scope_name(&v.role, lang),
-        hr: matches!(v.role, Role::Hr),
-    };
+    let who = who(&v, scope_name(&v.role, lang));
     let result = async {
         let p = page_period(&q)?;
         let (b, found) = super::review::bias_of(&state, &v.role, &q, p, lang).await?;

@@ -152,11 +152,93 @@ fn form_fields(body: &[u8]) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+/// A field of a posted form.
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// Why a sign-in form was turned away before its secret was checked.
+pub(crate) struct Refusal {
+    /// The status to answer.
+    pub status: StatusCode,
+    /// Why, for the form.
+    pub msg: Msg,
+    /// Seconds for `Retry-After`.
+    pub retry_after: Option<u64>,
+}
+
+/// What every sign-in form checks before its secret (staff and ASN alike):
+/// it comes from this site's page (403), this address has sign-ins left
+/// (429); then its fields.
+pub(crate) async fn signin_form(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<Vec<(String, String)>, Refusal> {
+    httpkit::check_same_origin(req).map_err(|e| Refusal {
+        status: StatusCode::FORBIDDEN,
+        msg: e.msg,
+        retry_after: None,
+    })?;
+    let ip = httpkit::client::client_ip(req, &state.trusted_proxies);
+    state.login_limiter.check(ip).map_err(|retry| Refusal {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        msg: Msg::new(
+            "Terlalu banyak percobaan masuk dari jaringan ini. Coba lagi sebentar lagi.",
+            "Too many sign-ins from this network. Try again in a moment.",
+        ),
+        retry_after: Some(retry.0),
+    })?;
+    let body = read_body(req, &mut payload.into_inner())
+        .await
+        .map_err(|e| Refusal {
+            status: e.status,
+            msg: e.msg,
+            retry_after: None,
+        })?;
+    Ok(form_fields(&body))
+}
+
+/// `res` with a `Retry-After` header when `secs` is given.
+pub(crate) fn retry_after(mut res: HttpResponse, secs: Option<u64>) -> HttpResponse {
+    if let Some(v) = secs.and_then(|s| s.to_string().parse().ok()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// "Locked, try again in N minutes", for an account (`what` = true) or a
+/// NIP.
+pub(crate) fn locked(secs: u64, account: bool) -> Msg {
+    let m = secs.div_ceil(60);
+    if account {
+        Msg::new(
+            format!(
+                "Akun ini dikunci karena terlalu banyak kata sandi salah. Coba lagi dalam {m} \
+                 menit."
+            ),
+            format!(
+                "This account is locked after too many wrong passwords. Try again in {m} minutes."
+            ),
+        )
+    } else {
+        Msg::new(
+            format!("NIP ini dikunci karena terlalu banyak PIN salah. Coba lagi dalam {m} menit."),
+            format!("This NIP is locked after too many wrong PINs. Try again in {m} minutes."),
+        )
+    }
+}
+
+/// The sign-in forms' words for a server fault.
+pub(crate) fn server_failed(lang: Lang) -> &'static str {
+    lang.pick(
+        "Terjadi kesalahan di server. Coba lagi sebentar lagi.",
+        "The server failed. Try again in a moment.",
+    )
 }
 
 /// `POST /masuk`: checks the password; a session cookie and on to `next`,
@@ -174,29 +256,11 @@ pub async fn signin(
             staff::signin(lang, next, name, Some(e.get(lang))),
         )
     };
-    if let Err(e) = httpkit::check_same_origin(&req) {
-        return again(StatusCode::FORBIDDEN, "/laporan", "", &e.msg);
-    }
-    let ip = httpkit::client::client_ip(&req, &state.trusted_proxies);
-    if let Err(retry) = state.login_limiter.check(ip) {
-        let mut res = again(
-            StatusCode::TOO_MANY_REQUESTS,
-            "/laporan",
-            "",
-            &Msg::new(
-                "Terlalu banyak percobaan masuk dari jaringan ini. Coba lagi sebentar lagi.",
-                "Too many sign-ins from this network. Try again in a moment.",
-            ),
-        );
-        if let Ok(v) = retry.0.to_string().parse() {
-            res.headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, v);
+    let fields = match signin_form(&req, &state, payload).await {
+        Ok(f) => f,
+        Err(r) => {
+            return retry_after(again(r.status, "/laporan", "", &r.msg), r.retry_after);
         }
-        return res;
-    }
-    let fields = match read_body(&req, &mut payload.into_inner()).await {
-        Ok(body) => form_fields(&body),
-        Err(e) => return again(e.status, "/laporan", "", &e.msg),
     };
     let next = safe_next(field(&fields, "next"));
     let given = field(&fields, "username").unwrap_or_default().to_owned();
@@ -268,30 +332,15 @@ pub async fn signin(
             tracing::warn!(username = %name, "wrong password");
             again(StatusCode::UNAUTHORIZED, &next, &given, &wrong)
         }
-        LoginOutcome::Locked(secs) => {
-            let mut res = again(
+        LoginOutcome::Locked(secs) => retry_after(
+            again(
                 StatusCode::TOO_MANY_REQUESTS,
                 &next,
                 &given,
-                &Msg::new(
-                    format!(
-                        "Akun ini dikunci karena terlalu banyak kata sandi salah. Coba lagi dalam \
-                         {} menit.",
-                        secs.div_ceil(60)
-                    ),
-                    format!(
-                        "This account is locked after too many wrong passwords. Try again in {} \
-                         minutes.",
-                        secs.div_ceil(60)
-                    ),
-                ),
-            );
-            if let Ok(v) = secs.to_string().parse() {
-                res.headers_mut()
-                    .insert(actix_web::http::header::RETRY_AFTER, v);
-            }
-            res
-        }
+                &locked(secs, true),
+            ),
+            Some(secs),
+        ),
     }
 }
 
@@ -301,15 +350,7 @@ fn server_error(req: &HttpRequest, e: impl std::fmt::Display) -> HttpResponse {
     reply(
         req,
         StatusCode::INTERNAL_SERVER_ERROR,
-        staff::signin(
-            lang,
-            "/laporan",
-            "",
-            Some(lang.pick(
-                "Terjadi kesalahan di server. Coba lagi sebentar lagi.",
-                "The server failed. Try again in a moment.",
-            )),
-        ),
+        staff::signin(lang, "/laporan", "", Some(server_failed(lang))),
     )
 }
 

@@ -154,6 +154,18 @@ fn answer(
     }
 }
 
+/// Applies a change through the ingest writer; a refusal becomes its 4xx
+/// (`forbidden`: what a 403 says).
+async fn apply(state: &AppState, change: Change, forbidden: Msg) -> Result<(), ApiError> {
+    state
+        .store
+        .ingest()
+        .change(change)
+        .await
+        .map_err(ApiError::unexpected)?
+        .map_err(|r| refused(r, forbidden))
+}
+
 /// A head or HR, by session (from this site's pages only) or token.
 async fn reviewer(req: &HttpRequest, state: &AppState) -> Result<Viewer, ApiError> {
     let v = viewer(req, state).await?;
@@ -198,28 +210,22 @@ pub async fn reply(
             .map_err(ApiError::unexpected)?;
         let me = asn_ref(&key, &session.nip);
         let at = Timestamp::now();
-        let outcome = state
-            .store
-            .ingest()
-            .change(Change::Reply {
+        apply(
+            &state,
+            Change::Reply {
                 rating,
                 office: session.office_id.clone(),
                 nip: session.nip.clone(),
                 actor: format!("asn:{me}"),
                 text: text.clone(),
                 at,
-            })
-            .await
-            .map_err(ApiError::unexpected)?;
-        outcome.map_err(|r| {
-            refused(
-                r,
-                Msg::new(
-                    "Anda hanya dapat menanggapi penilaian atas layanan Anda sendiri",
-                    "You can answer only ratings of your own service",
-                ),
-            )
-        })?;
+            },
+            Msg::new(
+                "Anda hanya dapat menanggapi penilaian atas layanan Anda sendiri",
+                "You can answer only ratings of your own service",
+            ),
+        )
+        .await?;
         tracing::info!(%rating, actor = %me, "ASN replied to a rating");
         Ok((
             StatusCode::CREATED,
@@ -270,10 +276,9 @@ pub async fn review(
             staff_text(body.note.as_deref().unwrap_or(""), false).map_err(ApiError::invalid)?;
         let actor = v.actor();
         let at = Timestamp::now();
-        let outcome = state
-            .store
-            .ingest()
-            .change(Change::Review {
+        apply(
+            &state,
+            Change::Review {
                 rating,
                 scope: v.role.office_scope().cloned(),
                 actor: actor.clone(),
@@ -281,18 +286,13 @@ pub async fn review(
                 reason,
                 note: note.clone(),
                 at,
-            })
-            .await
-            .map_err(ApiError::unexpected)?;
-        outcome.map_err(|r| {
-            refused(
-                r,
-                Msg::new(
-                    "Kepala unit hanya meninjau penilaian kantornya sendiri",
-                    "A head reviews their own office's ratings only",
-                ),
-            )
-        })?;
+            },
+            Msg::new(
+                "Kepala unit hanya meninjau penilaian kantornya sendiri",
+                "A head reviews their own office's ratings only",
+            ),
+        )
+        .await?;
         tracing::info!(%rating, %actor, ?decision, "rating reviewed");
         Ok((
             StatusCode::OK,
@@ -331,28 +331,22 @@ pub async fn update_followup(
         let response =
             staff_text(body.response.as_deref().unwrap_or(""), false).map_err(ApiError::invalid)?;
         let actor = v.actor();
-        let outcome = state
-            .store
-            .ingest()
-            .change(Change::FollowUp {
+        apply(
+            &state,
+            Change::FollowUp {
                 rating,
                 scope: v.role.office_scope().cloned(),
                 actor: actor.clone(),
                 status,
                 response: response.clone(),
                 at: Timestamp::now(),
-            })
-            .await
-            .map_err(ApiError::unexpected)?;
-        outcome.map_err(|r| {
-            refused(
-                r,
-                Msg::new(
-                    "Kepala unit hanya menindaklanjuti kantornya sendiri",
-                    "A head follows up their own office only",
-                ),
-            )
-        })?;
+            },
+            Msg::new(
+                "Kepala unit hanya menindaklanjuti kantornya sendiri",
+                "A head follows up their own office only",
+            ),
+        )
+        .await?;
         tracing::info!(%rating, %actor, status = status.code(), "follow-up updated");
         Ok((
             StatusCode::OK,
