@@ -1010,15 +1010,7 @@ impl Store {
         hash: [u8; 32],
         session: WebSession,
     ) -> Result<(), StoreError> {
-        self.run(move |db| {
-            let bytes = encode(&session)?;
-            write(db, |txn| {
-                txn.open_table(WEB_SESSIONS)?
-                    .insert(hash.as_slice(), bytes.as_slice())?;
-                Ok(())
-            })
-        })
-        .await
+        self.put_session(WEB_SESSIONS, hash, session).await
     }
 
     /// The live page session under `hash` at `now`.
@@ -1027,26 +1019,13 @@ impl Store {
         hash: [u8; 32],
         now: Timestamp,
     ) -> Result<Option<WebSession>, StoreError> {
-        self.run(move |db| {
-            let txn = db.begin_read()?;
-            let sessions = txn.open_table(WEB_SESSIONS)?;
-            let found = sessions.get(hash.as_slice())?;
-            let session: Option<WebSession> =
-                found.map(|v| decode("session", v.value())).transpose()?;
-            Ok(session.filter(|s| s.expires_at > now))
-        })
-        .await
+        let found: Option<WebSession> = self.session(WEB_SESSIONS, "session", hash).await?;
+        Ok(found.filter(|s| s.expires_at > now))
     }
 
     /// Ends a page session.
     pub async fn end_web_session(&self, hash: [u8; 32]) -> Result<(), StoreError> {
-        self.run(move |db| {
-            write(db, |txn| {
-                txn.open_table(WEB_SESSIONS)?.remove(hash.as_slice())?;
-                Ok(())
-            })
-        })
-        .await
+        self.end_session(WEB_SESSIONS, hash).await
     }
 
     /// Records a PIN check of an ASN on the roster, done outside: a right
@@ -1098,15 +1077,7 @@ impl Store {
         hash: [u8; 32],
         session: AsnSession,
     ) -> Result<(), StoreError> {
-        self.run(move |db| {
-            let bytes = encode(&session)?;
-            write(db, |txn| {
-                txn.open_table(ASN_SESSIONS)?
-                    .insert(hash.as_slice(), bytes.as_slice())?;
-                Ok(())
-            })
-        })
-        .await
+        self.put_session(ASN_SESSIONS, hash, session).await
     }
 
     /// The live ASN session under `hash` at `now`.
@@ -1115,27 +1086,59 @@ impl Store {
         hash: [u8; 32],
         now: Timestamp,
     ) -> Result<Option<AsnSession>, StoreError> {
+        let found: Option<AsnSession> = self.session(ASN_SESSIONS, "asn session", hash).await?;
+        Ok(found.filter(|s| s.expires_at > now))
+    }
+
+    /// Ends an ASN session.
+    pub async fn end_asn_session(&self, hash: [u8; 32]) -> Result<(), StoreError> {
+        self.end_session(ASN_SESSIONS, hash).await
+    }
+
+    async fn put_session<T: Serialize + Send + 'static>(
+        &self,
+        table: TableDefinition<'static, &'static [u8], &'static [u8]>,
+        hash: [u8; 32],
+        session: T,
+    ) -> Result<(), StoreError> {
+        self.run(move |db| {
+            let bytes = encode(&session)?;
+            write(db, |txn| {
+                txn.open_table(table)?
+                    .insert(hash.as_slice(), bytes.as_slice())?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn session<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: TableDefinition<'static, &'static [u8], &'static [u8]>,
+        what: &'static str,
+        hash: [u8; 32],
+    ) -> Result<Option<T>, StoreError> {
         self.run(move |db| {
             let txn = db.begin_read()?;
-            let sessions = match txn.open_table(ASN_SESSIONS) {
+            let sessions = match txn.open_table(table) {
                 Ok(t) => t,
                 Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
                 Err(e) => return Err(e.into()),
             };
             let found = sessions.get(hash.as_slice())?;
-            let session: Option<AsnSession> = found
-                .map(|v| decode("asn session", v.value()))
-                .transpose()?;
-            Ok(session.filter(|s| s.expires_at > now))
+            found.map(|v| decode(what, v.value())).transpose()
         })
         .await
     }
 
-    /// Ends an ASN session.
-    pub async fn end_asn_session(&self, hash: [u8; 32]) -> Result<(), StoreError> {
+    async fn end_session(
+        &self,
+        table: TableDefinition<'static, &'static [u8], &'static [u8]>,
+        hash: [u8; 32],
+    ) -> Result<(), StoreError> {
         self.run(move |db| {
             write(db, |txn| {
-                txn.open_table(ASN_SESSIONS)?.remove(hash.as_slice())?;
+                txn.open_table(table)?.remove(hash.as_slice())?;
                 Ok(())
             })
         })
