@@ -1,6 +1,7 @@
 //! The command line: `collector serve --data DIR --listen ADDR
 //! [--admin-token TOKEN] [--public-url URL] [--qr-expiry-s SECONDS]
-//! [--qr-rate-limit-per-min N]`; each
+//! [--qr-rate-limit-per-min N]` and `collector backup --to FILE [--url URL]
+//! [--admin-token TOKEN] [--data DIR]`; each
 //! flag may also come from a `COLLECTOR_*` environment variable (a flag wins
 //! over its variable).
 
@@ -29,6 +30,67 @@ pub struct Cli {
 pub enum Command {
     /// Runs the server until SIGINT or SIGTERM.
     Serve(ServeArgs),
+    /// Writes a consistent copy of the database to a file: through the
+    /// running collector (`--url`, with the admin token), or from the data
+    /// directory of a stopped one (`--data` alone).
+    Backup(BackupArgs),
+}
+
+/// `collector backup` flags.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The file to write (replaced only once the copy is complete).
+    #[arg(long)]
+    pub to: PathBuf,
+    /// The running collector, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "COLLECTOR_URL")]
+    pub url: Option<String>,
+    /// The admin token (default: the one saved in DATA/admin-token).
+    #[arg(long, env = "COLLECTOR_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// The data directory.
+    #[arg(long, env = "COLLECTOR_DATA", default_value = DEFAULT_DATA_DIR)]
+    pub data: PathBuf,
+}
+
+/// `collector backup`: through the server when `--url` is given, else from
+/// the stopped server's file.
+pub async fn backup(a: BackupArgs) -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let started = std::time::Instant::now();
+    match a.url {
+        Some(url) => {
+            let token = match a.admin_token {
+                Some(t) => t,
+                None => std::fs::read_to_string(a.data.join(ADMIN_TOKEN_FILE))
+                    .map(|t| t.trim().to_owned())
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "give --admin-token (or COLLECTOR_ADMIN_TOKEN); reading {} failed: {e}",
+                            a.data.join(ADMIN_TOKEN_FILE).display()
+                        )
+                    })?,
+            };
+            let url = format!("{}/api/v1/backup", url.trim_end_matches('/'));
+            let bytes = httpkit::backup::download(&url, &token, &a.to).await?;
+            println!(
+                "backup of the running collector written to {} ({bytes} bytes, {:.1} s)",
+                a.to.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        None => {
+            let src = a.data.join(crate::startup::DB_FILE);
+            let rows = httpkit::backup::offline(&src, &a.to, crate::backup::tables)?;
+            println!(
+                "backup of {} written to {} ({rows} rows, {:.1} s)",
+                src.display(),
+                a.to.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `collector serve` flags.
@@ -107,6 +169,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args.into())),
+        Command::Backup(args) => runtime.block_on(backup(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -143,7 +206,9 @@ mod tests {
     #[test]
     fn serve_has_laptop_defaults() {
         let cli = Cli::try_parse_from(["collector", "serve"]).unwrap();
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
         let s = Settings::from(args);
         assert_eq!(s.data_dir, PathBuf::from("./data/collector"));
         assert_eq!(s.listen, "127.0.0.1:8080");
@@ -171,7 +236,9 @@ mod tests {
             "120",
         ])
         .unwrap();
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
         let s = Settings::from(args);
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.admin_token.as_deref(), Some("secret-secret-secret"));

@@ -33,6 +33,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod bias;
 pub mod charts;
 pub mod cli;

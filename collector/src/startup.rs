@@ -50,6 +50,8 @@ pub struct AppState {
     pub password_gate: httpkit::Gate,
     /// Sign-in attempts per client address.
     pub login_limiter: Arc<RateLimiter>,
+    /// The data directory (backups are staged there).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// A collector bound to its port, not yet serving.
@@ -146,6 +148,7 @@ impl Application {
                 ),
             ),
             login_limiter: Arc::new(RateLimiter::per_minute(30)),
+            data_dir: settings.data_dir.clone(),
         });
         let metrics = web::Data::new(HttpMetrics::default());
         let server = HttpServer::new(move || {

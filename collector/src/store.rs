@@ -30,37 +30,37 @@ use shared::{Comment, KioskId, Nip, Office, OfficeId, RatingId, Score, SkmAnswer
 use crate::audit::{NewEntry, Trail};
 
 /// Small values: the schema version and the admin token's hash.
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Counters kept up to date in the same transaction as the change they count,
 /// so `/metrics` never scans (`roster_active`).
-const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("counts");
+pub(crate) const COUNTS: TableDefinition<&str, u64> = TableDefinition::new("counts");
 /// Office id -> [`Office`] (JSON).
-const OFFICES: TableDefinition<&str, &[u8]> = TableDefinition::new("offices");
+pub(crate) const OFFICES: TableDefinition<&str, &[u8]> = TableDefinition::new("offices");
 /// Kiosk id (UUID v7 as u128, so new kiosks append) -> [`KioskRecord`] (JSON).
-const KIOSKS: TableDefinition<u128, &[u8]> = TableDefinition::new("kiosks");
+pub(crate) const KIOSKS: TableDefinition<u128, &[u8]> = TableDefinition::new("kiosks");
 /// (office id, NIP) -> [`StaffRecord`] (JSON). Keyed by office first so that a
 /// kiosk's configuration reads one office's rows as one range.
 pub(crate) const ROSTER: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("roster");
 /// NIP -> office id: finds an ASN's row when an import moves them to another
 /// office, and answers "where does this NIP work" without a scan.
-const ROSTER_BY_NIP: TableDefinition<&str, &str> = TableDefinition::new("roster_by_nip");
+pub(crate) const ROSTER_BY_NIP: TableDefinition<&str, &str> = TableDefinition::new("roster_by_nip");
 /// SHA-256 of an HR or head token -> [`TokenRecord`] (JSON). The token itself
 /// is never stored.
-const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
+pub(crate) const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
 /// Token id (UUID v7) -> SHA-256 of the token: revocation by id.
-const TOKEN_IDS: TableDefinition<u128, &[u8]> = TableDefinition::new("token_ids");
+pub(crate) const TOKEN_IDS: TableDefinition<u128, &[u8]> = TableDefinition::new("token_ids");
 /// Username -> [`UserRecord`] (JSON): HR staff and office heads who sign in
 /// to the pages.
-const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
+pub(crate) const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 /// SHA-256 of a page session's token -> [`WebSession`] (JSON).
-const WEB_SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("web_sessions");
+pub(crate) const WEB_SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("web_sessions");
 /// An ASN's opaque reference -> NIP, written when the roster is imported, so
 /// that a page address resolves to its ASN without the NIP in it.
-const ASN_REFS: TableDefinition<&str, &str> = TableDefinition::new("asn_refs");
+pub(crate) const ASN_REFS: TableDefinition<&str, &str> = TableDefinition::new("asn_refs");
 /// SHA-256 of an ASN page session's token -> [`AsnSession`] (JSON).
-const ASN_SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("asn_sessions");
+pub(crate) const ASN_SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("asn_sessions");
 /// NIP -> [`AsnLoginState`] (JSON): wrong PINs in a row at the collector.
-const ASN_LOGINS: TableDefinition<&str, &[u8]> = TableDefinition::new("asn_logins");
+pub(crate) const ASN_LOGINS: TableDefinition<&str, &[u8]> = TableDefinition::new("asn_logins");
 
 const META_SCHEMA: &str = "schema_version";
 const META_ADMIN_TOKEN: &str = "admin_token_sha256";

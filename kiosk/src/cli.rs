@@ -25,6 +25,65 @@ struct Cli {
 enum Command {
     /// Run the kiosk server.
     Serve(ServeArgs),
+    /// Write a consistent copy of the kiosk's database to a file: through
+    /// the running kiosk (`--url`, with the operator token), or from the data
+    /// directory of a stopped one (`--data` alone).
+    Backup(BackupArgs),
+}
+
+#[derive(clap::Args)]
+struct BackupArgs {
+    /// The file to write (replaced only once the copy is complete).
+    #[arg(long)]
+    to: PathBuf,
+    /// The running kiosk, e.g. http://127.0.0.1:8081.
+    #[arg(long, env = "KIOSK_URL")]
+    url: Option<String>,
+    /// The operator token (default: the one kept in DATA/operator-token).
+    #[arg(long, env = "KIOSK_OPERATOR_TOKEN", hide_env_values = true)]
+    operator_token: Option<String>,
+    /// Directory of kiosk.redb.
+    #[arg(long, env = "KIOSK_DATA", default_value = "./data/kiosk")]
+    data: PathBuf,
+}
+
+async fn backup(a: BackupArgs) -> anyhow::Result<()> {
+    crate::startup::install_crypto();
+    let started = std::time::Instant::now();
+    match a.url {
+        Some(url) => {
+            let file = a.data.join(crate::startup::OPERATOR_TOKEN_FILE);
+            let token = match a.operator_token {
+                Some(t) => t,
+                None => std::fs::read_to_string(&file)
+                    .map(|t| t.trim().to_owned())
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "give --operator-token (or KIOSK_OPERATOR_TOKEN); reading {} failed: {e}",
+                            file.display()
+                        )
+                    })?,
+            };
+            let url = format!("{}/api/backup", url.trim_end_matches('/'));
+            let bytes = httpkit::backup::download(&url, &token, &a.to).await?;
+            println!(
+                "backup of the running kiosk written to {} ({bytes} bytes, {:.1} s)",
+                a.to.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        None => {
+            let src = a.data.join("kiosk.redb");
+            let rows = httpkit::backup::offline(&src, &a.to, crate::backup::tables)?;
+            println!(
+                "backup of {} written to {} ({rows} rows, {:.1} s)",
+                src.display(),
+                a.to.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -120,7 +179,23 @@ pub fn init_logging(default: &str) {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging("info");
-    let Command::Serve(args) = cli.command;
+    let args = match cli.command {
+        Command::Serve(args) => args,
+        Command::Backup(args) => {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(anyhow::Error::from)
+                .and_then(|rt| rt.block_on(backup(args)));
+            return match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kiosk: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
     let result = settings(args).and_then(|s| {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -7,6 +7,7 @@
 
 pub mod audio;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod error;

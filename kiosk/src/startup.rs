@@ -168,6 +168,7 @@ impl Application {
             tickets_issued: AtomicU64::new(0),
             ratings_taken: AtomicU64::new(0),
             link: link.clone(),
+            data_dir: settings.data.clone(),
         });
         let metrics = web::Data::new(HttpMetrics::default());
         let server = HttpServer::new(move || {

@@ -30,27 +30,27 @@ use crate::error::KioskError;
 use crate::state::{Changes, Config, KioskState, PairCode, PinFails, Session, Tablet, Ticket, Tx};
 
 /// The event log (outbox): sequence -> event JSON.
-const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+pub(crate) const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 /// Tickets: UUID v7 -> ticket JSON.
-const TICKETS: TableDefinition<u128, &[u8]> = TableDefinition::new("tickets");
+pub(crate) const TICKETS: TableDefinition<u128, &[u8]> = TableDefinition::new("tickets");
 /// Index of tickets still waiting or being served, so a restart finds old
 /// open tickets without scanning history.
-const OPEN_TICKETS: TableDefinition<u128, ()> = TableDefinition::new("open_tickets");
+pub(crate) const OPEN_TICKETS: TableDefinition<u128, ()> = TableDefinition::new("open_tickets");
 /// Ratings: UUID v7 -> rating JSON.
-const RATINGS: TableDefinition<u128, &[u8]> = TableDefinition::new("ratings");
+pub(crate) const RATINGS: TableDefinition<u128, &[u8]> = TableDefinition::new("ratings");
 /// Staff sessions: SHA-256 of the token -> session JSON.
-const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 /// Wrong-PIN counters: NIP -> JSON.
-const PIN_FAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("pin_fails");
+pub(crate) const PIN_FAILS: TableDefinition<&str, &[u8]> = TableDefinition::new("pin_fails");
 /// Daily numbering: "service|YYYY-MM-DD" -> last number issued.
-const DAY_SEQ: TableDefinition<&str, u32> = TableDefinition::new("day_seq");
+pub(crate) const DAY_SEQ: TableDefinition<&str, u32> = TableDefinition::new("day_seq");
 /// Paired tablets: SHA-256 of a tablet token -> tablet JSON.
-const TABLETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tablets");
+pub(crate) const TABLETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tablets");
 /// Pairing links not yet opened: SHA-256 of the code -> JSON.
-const PAIR_CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("pair_codes");
+pub(crate) const PAIR_CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("pair_codes");
 /// Single values: `config`, `next_seq`, `acked_through`, `instance`,
 /// `instance_first_seq`.
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 /// How far back a restart reloads closed tickets and ratings into memory.
 const RELOAD_DAYS: u64 = 3;
@@ -229,6 +229,11 @@ impl Store {
     /// Reads the state (briefly: the writer waits meanwhile).
     pub fn read<R>(&self, f: impl FnOnce(&KioskState) -> R) -> R {
         f(&lock(&self.state))
+    }
+
+    /// The database (for an online backup's read transaction).
+    pub fn database(&self) -> Arc<Database> {
+        Arc::clone(&self.db)
     }
 
     /// The kiosk clock.

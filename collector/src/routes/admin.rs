@@ -368,6 +368,23 @@ pub async fn revoke_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `GET /api/v1/backup` (admin): a consistent copy of the whole database,
+/// taken from one read transaction while the collector keeps serving, as a
+/// redb file (`application/octet-stream`). `collector backup --to FILE`
+/// fetches it.
+pub async fn backup(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    httpkit::backup::respond(
+        state.store.database(),
+        state.data_dir.clone(),
+        "collector",
+        crate::backup::tables,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use argon2::Argon2;

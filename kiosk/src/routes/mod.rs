@@ -41,6 +41,8 @@ pub struct AppState {
     pub ratings_taken: AtomicU64,
     /// The forwarder's view of the link to the collector.
     pub link: crate::forward::SharedLink,
+    /// The data directory (backups are staged there).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Registers every route.
@@ -95,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/favicon.svg").route(web::get().to(httpkit::page::favicon)))
         .service(web::resource("/favicon.ico").route(web::get().to(httpkit::page::favicon)))
         .service(web::resource("/api/outbox").route(web::get().to(dashboard::outbox)))
+        .service(web::resource("/api/backup").route(web::get().to(system::backup)))
         .service(web::resource("/healthz").route(web::get().to(system::healthz)))
         .service(web::resource("/metrics").route(web::get().to(system::metrics)));
 }

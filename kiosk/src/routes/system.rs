@@ -60,3 +60,19 @@ pub async fn metrics(app: web::Data<AppState>, http: web::Data<HttpMetrics>) -> 
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out)
 }
+
+/// `GET /api/backup` (operator token): a consistent copy of the kiosk's
+/// database, taken from one read transaction while it keeps serving, as a
+/// redb file. `kiosk backup --to FILE` fetches it.
+pub async fn backup(
+    _operator: crate::auth::OperatorAuth,
+    app: web::Data<AppState>,
+) -> Result<HttpResponse, httpkit::ApiError> {
+    httpkit::backup::respond(
+        app.store.database(),
+        app.data_dir.clone(),
+        "kiosk",
+        crate::backup::tables,
+    )
+    .await
+}

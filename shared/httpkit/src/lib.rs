@@ -2,11 +2,13 @@
 //! errors, read bodies, render page shells, set cookies, count requests and
 //! guard their doors the same way.
 //!
-//! Architecture invariant: no domain logic and no storage here; kiosk and
-//! collector still never depend on each other. `shared` stays free of actix.
+//! Architecture invariant: no domain logic here, and of storage only the
+//! generic online backup (`backup`); kiosk and collector still never depend
+//! on each other. `shared` stays free of actix.
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod backup;
 pub mod body;
 pub mod chart;
 pub mod client;

@@ -678,6 +678,38 @@ impl CollectorProcess {
         self.child.start_kill().expect("kill");
         self.child.wait().await.expect("wait");
     }
+
+    /// SIGTERM (a service manager's stop), and its exit status once gone.
+    pub async fn sigterm(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running");
+        let sent = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await
+            .expect("kill -TERM");
+        assert!(sent.success());
+        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("the collector stops within 60 s of SIGTERM")
+            .expect("wait")
+    }
+}
+
+/// Runs one of this crate's programs (`e2e-collector`, `e2e-kiosk`) to its
+/// end with `args`; gives its exit status and what it printed.
+pub async fn run_program(name: &str, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let out = tokio::process::Command::new(bin_path(name))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("program runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status, text)
 }
 
 /// A fresh office-head token for `office_id`.

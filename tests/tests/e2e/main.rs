@@ -9,6 +9,7 @@ mod qr_decode;
 
 mod asn;
 mod asn_pages;
+mod backup;
 mod bad_input;
 mod crash;
 mod floor;
