@@ -45,6 +45,7 @@
 //! the IKM.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
@@ -397,8 +398,14 @@ enum Job {
 #[derive(Clone)]
 pub struct Ingest {
     jobs: mpsc::Sender<Job>,
+    /// Set when the database can no longer be written (see [`run_writer`]).
+    failed: Arc<AtomicBool>,
     _writer: Arc<JoinOnDrop>,
 }
+
+/// The exit status of a collector whose storage failed: the service manager
+/// restarts it (EX_TEMPFAIL).
+pub const EXIT_STORAGE_FAILED: i32 = 75;
 
 struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
 
@@ -439,14 +446,21 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
     }
     w.commit()?;
     let (jobs, rx) = mpsc::channel();
+    let failed = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&failed);
     let handle = std::thread::Builder::new()
         .name("collector-ingest".into())
-        .spawn(move || run_writer(&db, &rx))
+        .spawn(move || run_writer(&db, &rx, &flag))
         .map_err(|e| IngestError(e.to_string()))?;
     Ok(Ingest {
         jobs,
+        failed,
         _writer: Arc::new(JoinOnDrop(Some(handle))),
     })
+}
+
+fn storage_failed() -> IngestError {
+    IngestError("the database can no longer be written (disk full or failing)".into())
 }
 
 fn gone() -> IngestError {
@@ -454,8 +468,17 @@ fn gone() -> IngestError {
 }
 
 impl Ingest {
+    /// Whether the database can no longer be written (a failed write, such
+    /// as a full disk): writes are refused until the collector restarts.
+    pub fn storage_failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
     /// Applies a batch; answers after the commit.
     pub async fn batch(&self, job: BatchJob) -> Result<BatchOutcome, IngestError> {
+        if self.storage_failed() {
+            return Err(storage_failed());
+        }
         let (tx, rx) = oneshot::channel();
         self.jobs.send(Job::Batch(job, tx)).map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
@@ -492,19 +515,53 @@ impl Ingest {
     }
 }
 
+/// Where a job's answer goes.
 enum Reply {
-    Batch(
-        oneshot::Sender<Result<BatchOutcome, IngestError>>,
-        BatchOutcome,
-    ),
-    Qr(oneshot::Sender<Result<QrOutcome, IngestError>>, QrOutcome),
-    Change(
-        oneshot::Sender<Result<ChangeOutcome, IngestError>>,
-        ChangeOutcome,
-    ),
+    Batch(oneshot::Sender<Result<BatchOutcome, IngestError>>),
+    Qr(oneshot::Sender<Result<QrOutcome, IngestError>>),
+    Change(oneshot::Sender<Result<ChangeOutcome, IngestError>>),
 }
 
-fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>) {
+/// A job without its reply channel.
+enum Work {
+    Batch(BatchJob),
+    Qr(QrJob),
+    Change(Change),
+}
+
+/// What a job came to.
+enum Outcome {
+    Batch(BatchOutcome),
+    Qr(QrOutcome),
+    Change(ChangeOutcome),
+}
+
+impl Reply {
+    fn send(self, o: Result<Outcome, IngestError>) {
+        // A caller that went away (its request was cancelled) needs no answer.
+        match (self, o) {
+            (Reply::Batch(tx), Ok(Outcome::Batch(o))) => drop(tx.send(Ok(o))),
+            (Reply::Qr(tx), Ok(Outcome::Qr(o))) => drop(tx.send(Ok(o))),
+            (Reply::Change(tx), Ok(Outcome::Change(o))) => drop(tx.send(Ok(o))),
+            (Reply::Batch(tx), Err(e)) => drop(tx.send(Err(e))),
+            (Reply::Qr(tx), Err(e)) => drop(tx.send(Err(e))),
+            (Reply::Change(tx), Err(e)) => drop(tx.send(Err(e))),
+            // A job always yields its own kind of outcome.
+            (r, Ok(_)) => r.send(Err(IngestError("mismatched outcome".into()))),
+        }
+    }
+}
+
+/// After a failed write redb refuses every later one until the database is
+/// opened again, and a process that cannot write must not pretend to be
+/// healthy. So when a group fails and the database refuses a new write
+/// transaction, the writer raises `failed` (before anyone hears of the
+/// failure: batches get 503, `/healthz` says unhealthy), answers, and ends
+/// the process with [`EXIT_STORAGE_FAILED`] for the service manager to
+/// restart it once the disk has room; what was committed is safe in the
+/// file, and kiosks resend the rest. (PostgreSQL stops on a failed fsync
+/// for the same reason.)
+fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>, failed: &AtomicBool) {
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -514,66 +571,72 @@ fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>) {
             }
         }
         let mut work = Vec::with_capacity(group.len());
+        let mut replies = Vec::with_capacity(group.len());
         for job in group {
             match job {
                 Job::Ping(tx) => {
                     let _ = tx.send(());
                 }
-                other => work.push(other),
+                Job::Batch(b, tx) => {
+                    work.push(Work::Batch(b));
+                    replies.push(Reply::Batch(tx));
+                }
+                Job::Qr(q, tx) => {
+                    work.push(Work::Qr(q));
+                    replies.push(Reply::Qr(tx));
+                }
+                Job::Change(c, tx) => {
+                    work.push(Work::Change(c));
+                    replies.push(Reply::Change(tx));
+                }
             }
         }
         if work.is_empty() {
             continue;
         }
-        // On failure the transaction is dropped uncommitted, and so are the
-        // reply senders: every caller of the group sees an error (5xx) and
-        // nothing of the group was applied; kiosks resend.
+        // On failure the transaction is dropped uncommitted: every caller
+        // of the group gets the error (5xx) and nothing of it was applied;
+        // kiosks resend.
         match apply_group(db, work) {
-            Ok(replies) => {
-                for r in replies {
-                    match r {
-                        Reply::Batch(tx, o) => {
-                            let _ = tx.send(Ok(o));
-                        }
-                        Reply::Qr(tx, o) => {
-                            let _ = tx.send(Ok(o));
-                        }
-                        Reply::Change(tx, o) => {
-                            let _ = tx.send(Ok(o));
-                        }
-                    }
+            Ok(outcomes) => {
+                for (r, o) in replies.into_iter().zip(outcomes) {
+                    r.send(Ok(o));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "ingest transaction failed; nothing of it applied")
+                tracing::error!(error = %e, "ingest transaction failed; nothing of it applied");
+                let poisoned = db.begin_write().is_err();
+                if poisoned {
+                    failed.store(true, Ordering::SeqCst);
+                }
+                for r in replies {
+                    r.send(Err(e.clone()));
+                }
+                if poisoned {
+                    tracing::error!(
+                        "the database can no longer be written (disk full?); refusing writes and \
+                         exiting with status {EXIT_STORAGE_FAILED} so that the service manager \
+                         restarts the collector; everything acknowledged is committed"
+                    );
+                    std::thread::sleep(Duration::from_secs(1));
+                    std::process::exit(EXIT_STORAGE_FAILED);
+                }
             }
         }
     }
 }
 
-fn apply_group(db: &Database, group: Vec<Job>) -> Result<Vec<Reply>, IngestError> {
+fn apply_group(db: &Database, group: Vec<Work>) -> Result<Vec<Outcome>, IngestError> {
     let w = db.begin_write()?;
     let mut out = Vec::with_capacity(group.len());
     {
         let mut cx = Cx::open(&w)?;
         for job in group {
-            match job {
-                Job::Batch(b, tx) => {
-                    let o = cx.apply_batch(b)?;
-                    out.push(Reply::Batch(tx, o));
-                }
-                Job::Qr(q, tx) => {
-                    let o = cx.apply_qr(q)?;
-                    out.push(Reply::Qr(tx, o));
-                }
-                Job::Change(c, tx) => {
-                    let o = cx.apply_change(c)?;
-                    out.push(Reply::Change(tx, o));
-                }
-                Job::Ping(tx) => {
-                    let _ = tx.send(());
-                }
-            }
+            out.push(match job {
+                Work::Batch(b) => Outcome::Batch(cx.apply_batch(b)?),
+                Work::Qr(q) => Outcome::Qr(cx.apply_qr(q)?),
+                Work::Change(c) => Outcome::Change(cx.apply_change(c)?),
+            });
         }
         cx.flush()?;
     }

@@ -83,12 +83,13 @@ pub async fn post(
         events,
         received_at: Timestamp::now(),
     };
-    let outcome = state
-        .store
-        .ingest()
-        .batch(job)
-        .await
-        .map_err(|e| KioskError::Store(e.into()))?;
+    let outcome = state.store.ingest().batch(job).await.map_err(|e| {
+        if state.store.ingest().storage_failed() {
+            storage_unavailable()
+        } else {
+            KioskError::Store(e.into()).into()
+        }
+    })?;
     match outcome {
         BatchOutcome::Applied(m) => Ok(HttpResponse::Ok().json(BatchAck { applied_through: m })),
         BatchOutcome::Gap(m) => Err(ApiError::conflict(
@@ -160,4 +161,19 @@ pub async fn post(
             .with("seq", r.seq))
         }
     }
+}
+
+/// 503 while the collector cannot write its database (it restarts itself).
+pub fn storage_unavailable() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        Msg::new(
+            "Collector tidak dapat menyimpan (disk penuh atau rusak); batch ini tidak diterapkan. \
+             Kirim ulang nanti.",
+            "The collector cannot write its storage (disk full or failing); this batch was not \
+             applied. Send it again later.",
+        ),
+    )
+    .with("retry_after_s", 30)
 }

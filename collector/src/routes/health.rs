@@ -36,6 +36,9 @@ impl From<HealthError> for ApiError {
 /// writer answers, 503 otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.store.check().await.map_err(HealthError::from)?;
+    if state.store.ingest().storage_failed() {
+        return Err(super::batches::storage_unavailable());
+    }
     if !state.store.ingest_alive().await {
         return Err(HealthError::Unavailable(StoreError::Task(
             "the ingest writer has stopped".into(),

@@ -643,9 +643,34 @@ pub struct CollectorProcess {
 impl CollectorProcess {
     /// Starts `collector serve` on `listen` with the given data and token.
     pub async fn start(data: &Path, listen: &str, admin_token: &str) -> CollectorProcess {
-        let mut child = tokio::process::Command::new(bin_path("e2e-collector"))
+        let mut cmd = tokio::process::Command::new(bin_path("e2e-collector"));
+        cmd.arg("serve")
+            .args(["--data", &data.display().to_string(), "--listen", listen]);
+        CollectorProcess::spawn(cmd, admin_token).await
+    }
+
+    /// Starts it with files limited to `max_file_bytes` (`prlimit --fsize`,
+    /// with SIGXFSZ ignored so that a write past the limit fails with EFBIG
+    /// as it would on a full disk, instead of killing the process).
+    pub async fn start_with_file_limit(
+        data: &Path,
+        listen: &str,
+        admin_token: &str,
+        max_file_bytes: u64,
+    ) -> CollectorProcess {
+        let mut cmd = tokio::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; exec prlimit --fsize={max_file_bytes}:unlimited -- \"$0\" \"$@\""
+            ))
+            .arg(bin_path("e2e-collector"))
             .arg("serve")
-            .args(["--data", &data.display().to_string(), "--listen", listen])
+            .args(["--data", &data.display().to_string(), "--listen", listen]);
+        CollectorProcess::spawn(cmd, admin_token).await
+    }
+
+    async fn spawn(mut cmd: tokio::process::Command, admin_token: &str) -> CollectorProcess {
+        let mut child = cmd
             .env("COLLECTOR_ADMIN_TOKEN", admin_token)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -677,6 +702,14 @@ impl CollectorProcess {
     pub async fn kill9(mut self) {
         self.child.start_kill().expect("kill");
         self.child.wait().await.expect("wait");
+    }
+
+    /// Waits (up to `within`) for the process to end by itself.
+    pub async fn exited(mut self, within: Duration) -> std::process::ExitStatus {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .expect("the collector exits in time")
+            .expect("wait")
     }
 
     /// SIGTERM (a service manager's stop), and its exit status once gone.

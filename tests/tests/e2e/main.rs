@@ -12,6 +12,7 @@ mod asn_pages;
 mod backup;
 mod bad_input;
 mod crash;
+mod disk;
 mod floor;
 mod floor_pages;
 mod forwarding;

@@ -1,0 +1,121 @@
+//! A full disk: the collector's file cannot grow (a file-size limit on the
+//! process, as a full disk would refuse the write). Batches get a clear 5xx
+//! and no acknowledgement without a commit; when space returns the
+//! collector takes batches again, and everything acknowledged is there.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use shared::InstanceId;
+use shared::wire::{Event, KioskCreated};
+use shared::{ServiceCode, ServicePrefix, TicketId, TicketNumber};
+
+use crate::helpers::*;
+
+const ADMIN: &str = "disk-test-admin-token-0123456789";
+
+fn tickets(first: u64, n: u64) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            serde_json::to_value(Event::TicketIssued {
+                ticket_id: TicketId(uuid::Uuid::now_v7()),
+                number: TicketNumber::new(
+                    ServicePrefix::parse("A").unwrap(),
+                    ((first + i) % 999 + 1) as u32,
+                ),
+                service: ServiceCode::parse("ktp").unwrap(),
+                issued_at: jiff::Timestamp::now(),
+            })
+            .unwrap()
+        })
+        .collect()
+}
+
+async fn try_batch(base: &str, creds: &KioskCreated, body: &str) -> Option<(StatusCode, String)> {
+    let ts = jiff::Timestamp::now().as_second();
+    let res = client()
+        .post(format!("{base}/api/v1/batches"))
+        .header("Content-Type", "application/json")
+        .header("X-Kiosk-Id", creds.kiosk_id.to_string())
+        .header("X-Timestamp", ts.to_string())
+        .header(
+            "X-Signature",
+            shared::sign::sign_request(&creds.key, ts, body.as_bytes()),
+        )
+        .body(body.to_owned())
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .ok()?;
+    let status = res.status();
+    Some((status, res.text().await.unwrap_or_default()))
+}
+
+#[tokio::test]
+async fn a_full_disk_gets_clear_5xx_acknowledges_nothing_uncommitted_and_recovers_when_space_returns()
+ {
+    let dir = temp_dir();
+    let limit: u64 = 6 * 1024 * 1024;
+    let c = CollectorProcess::start_with_file_limit(dir.path(), "127.0.0.1:0", ADMIN, limit).await;
+    let (base, port) = (c.base.clone(), c.port);
+    let creds = provision_at(&base, ADMIN, OFFICE).await;
+    let instance = Some(InstanceId(uuid::Uuid::now_v7()));
+    let mut acked = 0u64;
+    let mut refusal = None;
+    for _ in 0..400 {
+        let body = batch_json(acked + 1, instance, &tickets(acked, 500));
+        match try_batch(&base, &creds, &body).await {
+            Some((StatusCode::OK, _)) => acked += 500,
+            Some((status, text)) => {
+                refusal = Some((status, text, body));
+                break;
+            }
+            None => panic!("the collector dropped the connection instead of answering"),
+        }
+    }
+    let (status, text, body) = refusal.expect("the file limit was reached");
+    println!("disk full after {acked} events acknowledged: {status} {text}");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    let err: Value = serde_json::from_str(&text).expect("a JSON error");
+    assert_eq!(err["error"], "storage_unavailable");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("tidak diterapkan"),
+        "{text}"
+    );
+    // It says so to health checks while it lasts, then ends itself for the
+    // service manager to restart it (it cannot write again before that).
+    if let Ok(res) = client().get(format!("{base}/healthz")).send().await {
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let code = c.exited(Duration::from_secs(20)).await;
+    assert_eq!(code.code(), Some(collector::ingest::EXIT_STORAGE_FAILED));
+    // Space returns; the service manager starts it again: nothing that was
+    // acknowledged is missing, nothing unacknowledged was applied, and the
+    // refused batch goes in.
+    let c = CollectorProcess::start(dir.path(), &format!("127.0.0.1:{port}"), ADMIN).await;
+    let mark = |c: &CollectorProcess| {
+        let base = c.base.clone();
+        let kiosk = creds.kiosk_id;
+        async move {
+            let v: Value = json(
+                TestCollector::handle(&base, ADMIN)
+                    .admin(Method::GET, &format!("/api/v1/kiosks/{kiosk}"))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            v["applied_through"].as_u64().unwrap_or(0)
+        }
+    };
+    assert_eq!(mark(&c).await, acked, "exactly what was acknowledged");
+    let resent = try_batch(&c.base, &creds, &body).await.unwrap();
+    assert_eq!(resent.0, StatusCode::OK, "{}", resent.1);
+    acked += 500;
+    assert_eq!(mark(&c).await, acked);
+    c.kill9().await;
+}
