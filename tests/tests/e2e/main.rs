@@ -13,6 +13,7 @@ mod backup;
 mod bad_input;
 mod crash;
 mod disk;
+mod faults;
 mod floor;
 mod floor_pages;
 mod forwarding;
