@@ -73,6 +73,10 @@ pub enum KioskError {
     /// Storage failed.
     #[error("storage: {0}")]
     Store(String),
+    /// The database can no longer be written (disk full or failing); the
+    /// kiosk restarts itself.
+    #[error("storage cannot be written")]
+    StorageUnavailable,
 }
 
 impl From<KioskError> for ApiError {
@@ -211,6 +215,17 @@ impl From<KioskError> for ApiError {
                  the kiosk's first start and kept in DATA/operator-token.",
             )),
             K::Store(e) => ApiError::unexpected(e),
+            K::StorageUnavailable => ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                Msg::new(
+                    "Kiosk tidak dapat menyimpan (disk penuh atau rusak); tidak ada yang \
+                     tersimpan. Kiosk dimulai ulang; coba lagi sebentar lagi.",
+                    "The kiosk cannot write its storage (disk full or failing); nothing was \
+                     saved. The kiosk restarts; try again in a moment.",
+                ),
+            )
+            .with("retry_after_s", 10),
         }
     }
 }

@@ -14,6 +14,7 @@
 //! tickets and ratings by UUID v7.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -166,14 +167,16 @@ impl Opened {
         let state = Arc::new(Mutex::new(state));
         let (jobs, rx) = mpsc::channel();
         let (changed, _) = watch::channel(0u64);
+        let failed = Arc::new(AtomicBool::new(false));
         {
             // The writer ends when the last `Store` (and so every sender) is
             // dropped, after finishing the jobs already queued.
             let (db, state, changed) = (Arc::clone(&db), Arc::clone(&state), changed.clone());
             let clock = clock.clone();
+            let failed = Arc::clone(&failed);
             std::thread::Builder::new()
                 .name("kiosk-writer".into())
-                .spawn(move || run_writer(&db, &state, &rx, clock, &changed))
+                .spawn(move || run_writer(&db, &state, &rx, clock, &changed, &failed))
                 .map_err(|e| StoreError::Db(redb::Error::Io(e)))?;
         }
         Ok(Store {
@@ -182,9 +185,13 @@ impl Opened {
             db,
             clock,
             changed,
+            failed,
         })
     }
 }
+
+/// The exit status of a kiosk whose storage failed (EX_TEMPFAIL).
+pub const EXIT_STORAGE_FAILED: i32 = 75;
 
 /// The kiosk's storage: state for readers, the writer for changes.
 pub struct Store {
@@ -194,6 +201,8 @@ pub struct Store {
     clock: Clock,
     /// Bumped after every commit that changed something, for live pages.
     changed: watch::Sender<u64>,
+    /// Set when the database can no longer be written (see [`run_writer`]).
+    failed: Arc<AtomicBool>,
 }
 
 fn lock(state: &Mutex<KioskState>) -> MutexGuard<'_, KioskState> {
@@ -208,12 +217,18 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<R, KioskError> + Send + 'static,
     ) -> Result<R, KioskError> {
+        if self.storage_failed() {
+            return Err(KioskError::StorageUnavailable);
+        }
         let (tx, rx) = oneshot::channel();
+        let failed = Arc::clone(&self.failed);
         let job: WriteJob = Box::new(move |t: &mut Tx<'_>| {
             let r = f(t);
             Box::new(move |committed: bool| {
                 let r = if committed || r.is_err() {
                     r
+                } else if failed.load(Ordering::SeqCst) {
+                    Err(KioskError::StorageUnavailable)
                 } else {
                     Err(KioskError::Store("commit failed; nothing was saved".into()))
                 };
@@ -224,6 +239,12 @@ impl Store {
             .send(Job::Write(job))
             .map_err(|_| StoreError::WriterGone)?;
         rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Whether the database can no longer be written: writes are refused
+    /// (503) until the kiosk restarts.
+    pub fn storage_failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
     }
 
     /// Reads the state (briefly: the writer waits meanwhile).
@@ -316,12 +337,19 @@ impl Store {
     }
 }
 
+/// The single writer. When a commit fails and redb then refuses a new write
+/// transaction (a full or failing disk: redb writes nothing more until the
+/// file is opened again), it raises `failed` before answering (writes get
+/// 503, `/healthz` 503), and ends the process with status 75 for the service
+/// manager to restart it once there is room; everything acknowledged was
+/// committed.
 fn run_writer(
     db: &Database,
     state: &Mutex<KioskState>,
     rx: &mpsc::Receiver<Job>,
     clock: Clock,
     changed: &watch::Sender<u64>,
+    failed: &AtomicBool,
 ) {
     let mut last_now = jiff::Timestamp::UNIX_EPOCH;
     while let Ok(first) = rx.recv() {
@@ -359,6 +387,9 @@ fn run_writer(
                 Ok(()) => true,
                 Err(e) => {
                     tracing::error!(error = %e, "commit failed; reloading state from disk");
+                    if db.begin_write().is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                    }
                     let config = guard.config.raw.clone();
                     match load(db, config) {
                         Ok((s, _)) => *guard = s,
@@ -374,6 +405,16 @@ fn run_writer(
         }
         for d in dones {
             d(ok);
+        }
+        if failed.load(Ordering::SeqCst) {
+            tracing::error!(
+                "the database can no longer be written (disk full?); exiting with status {} so \
+                 that the service manager restarts the kiosk; everything acknowledged is \
+                 committed",
+                EXIT_STORAGE_FAILED
+            );
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            std::process::exit(EXIT_STORAGE_FAILED);
         }
         for p in pings {
             let alive = db

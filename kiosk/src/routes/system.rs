@@ -10,7 +10,7 @@ use super::AppState;
 
 /// `GET /healthz`: 200 when the database answers.
 pub async fn healthz(app: web::Data<AppState>) -> HttpResponse {
-    if app.store.ping().await {
+    if !app.store.storage_failed() && app.store.ping().await {
         HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
     } else {
         HttpResponse::ServiceUnavailable().json(serde_json::json!({

@@ -119,3 +119,42 @@ async fn a_full_disk_gets_clear_5xx_acknowledges_nothing_uncommitted_and_recover
     assert_eq!(mark(&c).await, acked);
     c.kill9().await;
 }
+
+#[tokio::test]
+async fn a_kiosk_on_a_full_disk_answers_503_saves_nothing_unacknowledged_and_starts_again_with_everything()
+ {
+    let c = spawn_collector().await;
+    let creds = provision(&c, OFFICE).await;
+    let dir = temp_dir();
+    let k = KioskProcess::start_with_file_limit(&c.base, &creds, dir.path(), 3 * 1024 * 1024).await;
+    let mut acked = 0u64;
+    let mut refused = None;
+    for _ in 0..20_000 {
+        let res = k
+            .req(Method::POST, "/api/tickets")
+            .json(&serde_json::json!({"service": "ktp"}))
+            .send()
+            .await
+            .expect("the kiosk answers");
+        if res.status() == StatusCode::CREATED {
+            acked += 1;
+        } else {
+            refused = Some((res.status(), res.text().await.unwrap_or_default()));
+            break;
+        }
+    }
+    let (status, text) = refused.expect("the file limit was reached");
+    println!("kiosk disk full after {acked} tickets: {status} {text}");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    let err: Value = serde_json::from_str(&text).expect("a JSON error");
+    assert_eq!(err["error"], "storage_unavailable");
+    let code = k.exited(Duration::from_secs(20)).await;
+    assert_eq!(code.code(), Some(kiosk::store::EXIT_STORAGE_FAILED));
+    // Restarted with room: every acknowledged ticket is there, and it works.
+    let k = KioskProcess::start(&c.base, &creds, dir.path(), &[]).await;
+    assert_eq!(k.dashboard().await.today.issued, acked);
+    k.take_ticket("ktp").await;
+    let o = drained(&k).await;
+    assert_eq!(o.pending, 0);
+    k.kill9().await;
+}

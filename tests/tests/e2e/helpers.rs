@@ -432,7 +432,41 @@ impl KioskProcess {
         data: &Path,
         extra: &[&str],
     ) -> KioskProcess {
-        let mut child = tokio::process::Command::new(bin_path("e2e-kiosk"))
+        KioskProcess::spawn(
+            tokio::process::Command::new(bin_path("e2e-kiosk")),
+            collector_base,
+            creds,
+            data,
+            extra,
+        )
+        .await
+    }
+
+    /// Starts it with files limited to `max_file_bytes` (see
+    /// [`CollectorProcess::start_with_file_limit`]).
+    pub async fn start_with_file_limit(
+        collector_base: &str,
+        creds: &KioskCreated,
+        data: &Path,
+        max_file_bytes: u64,
+    ) -> KioskProcess {
+        let mut cmd = tokio::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; exec prlimit --fsize={max_file_bytes}:unlimited -- \"$0\" \"$@\""
+            ))
+            .arg(bin_path("e2e-kiosk"));
+        KioskProcess::spawn(cmd, collector_base, creds, data, &[]).await
+    }
+
+    async fn spawn(
+        mut cmd: tokio::process::Command,
+        collector_base: &str,
+        creds: &KioskCreated,
+        data: &Path,
+        extra: &[&str],
+    ) -> KioskProcess {
+        let mut child = cmd
             .arg("serve")
             .args(["--data", &data.display().to_string()])
             .args(["--listen", "127.0.0.1:0", "--collector", collector_base])
@@ -471,6 +505,14 @@ impl KioskProcess {
     pub async fn kill9(mut self) {
         self.child.start_kill().expect("kill -9");
         self.child.wait().await.expect("wait");
+    }
+
+    /// Waits (up to `within`) for the process to end by itself.
+    pub async fn exited(mut self, within: Duration) -> std::process::ExitStatus {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .expect("the kiosk exits in time")
+            .expect("wait")
     }
 }
 
