@@ -70,6 +70,9 @@ pub enum KioskError {
     /// No operator token, or the wrong one.
     #[error("operator token missing or wrong")]
     NotOperator,
+    /// A counter session used at another counter.
+    #[error("this session belongs to another counter")]
+    OtherCounter,
     /// Storage failed.
     #[error("storage: {0}")]
     Store(String),
@@ -186,6 +189,11 @@ impl From<KioskError> for ApiError {
                      officer is signed in at the counter.",
                 ),
             ),
+            K::OtherCounter => ApiError::forbidden(Msg::new(
+                "Sesi ini milik loket lain: masuk di loket ini dengan NIP dan PIN Anda.",
+                "This session belongs to another counter: sign in at this counter with your NIP \
+                 and PIN.",
+            )),
             K::WrongTablet => ApiError::forbidden(Msg::new(
                 "Tablet ini dipasangkan untuk loket lain.",
                 "This tablet is paired with another counter.",

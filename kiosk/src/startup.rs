@@ -66,11 +66,21 @@ fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(64 * 1024)
         .error_handler(|err, _req| {
-            httpkit::ApiError::bad_request(shared::Msg::new(
-                format!("Formulir tidak terbaca: {err}"),
-                format!("The form could not be read: {err}"),
-            ))
-            .into()
+            let e = match err {
+                actix_web::error::UrlencodedError::Overflow { .. } => httpkit::ApiError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    shared::Msg::new(
+                        "Formulir terlalu besar (paling banyak 64 KiB)",
+                        "The form is too large (64 KiB at most)",
+                    ),
+                ),
+                other => httpkit::ApiError::bad_request(shared::Msg::new(
+                    format!("Formulir tidak terbaca: {other}"),
+                    format!("The form could not be read: {other}"),
+                )),
+            };
+            e.into()
         })
 }
 

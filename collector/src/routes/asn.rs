@@ -294,6 +294,17 @@ pub async fn own_page(
                 ),
             )
         }
-        Err(e) => e.render(lang),
+        // A page's refusal is a page (a bad period, say), with its status.
+        Err(e) => page(
+            &req,
+            e.status,
+            asn_page(
+                lang,
+                lang.pick("Halaman saya", "My page"),
+                "",
+                session.office_id.as_str(),
+                maud::html! { p.card.error role="alert" { (e.msg.get(lang)) } },
+            ),
+        ),
     }
 }

@@ -17,8 +17,16 @@ use crate::auth::DashboardAccess;
 use crate::routes::AppState;
 
 /// `GET /dashboard` (`?fragment=1`: only `div#live`, for the script).
-pub async fn page(req: HttpRequest, app: web::Data<AppState>, _: DashboardAccess) -> HttpResponse {
+pub async fn page(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    access: Result<DashboardAccess, httpkit::ApiError>,
+) -> HttpResponse {
     let mut page = Page::of(&req);
+    // Without the dashboard token: a page saying so, with its 401.
+    if let Err(e) = access {
+        return page.refusal(e);
+    }
     let lang = page.lang;
     let d = crate::routes::dashboard::current(&app);
     let office = app.store.read(|s| s.config.office().clone());

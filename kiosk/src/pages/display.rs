@@ -60,8 +60,16 @@ fn texts(lang: Lang) -> serde_json::Value {
 }
 
 /// `GET /display`.
-pub async fn page(req: HttpRequest, app: web::Data<AppState>, _: DashboardAccess) -> HttpResponse {
+pub async fn page(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    access: Result<DashboardAccess, httpkit::ApiError>,
+) -> HttpResponse {
     let mut page = Page::of(&req);
+    // Without the dashboard token: a page saying so, with its 401.
+    if let Err(e) = access {
+        return page.refusal(e);
+    }
     page.scripts = &["/static/display.js"];
     let lang = page.lang;
     let d = crate::routes::display::current(&app);

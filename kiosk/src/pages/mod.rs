@@ -14,31 +14,25 @@ mod tablet;
 
 use actix_web::web;
 
+use crate::routes::resource;
+
 /// Registers the page routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(entrance::index)))
-        .service(web::resource("/take").route(web::post().to(entrance::take)))
-        .service(web::resource("/ticket/{ticket_id}").route(web::get().to(entrance::ticket)))
-        .service(web::resource("/ticket/{ticket_id}/print").route(web::get().to(print::page)))
-        .service(web::resource("/tablet/{counter}").route(web::get().to(tablet::page)))
-        .service(web::resource("/static/{name}").route(web::get().to(assets::script)))
-        .service(web::resource("/display").route(web::get().to(display::page)))
-        .service(web::resource("/counter/{counter}").route(web::get().to(console::page)))
-        .service(web::resource("/counter/{counter}/login").route(web::post().to(console::login)))
-        .service(web::resource("/counter/{counter}/logout").route(web::post().to(console::logout)))
-        .service(web::resource("/counter/{counter}/next").route(web::post().to(console::next)))
-        .service(
-            web::resource("/counter/{counter}/complete").route(web::post().to(console::complete)),
-        )
-        .service(
-            web::resource("/counter/{counter}/abandon").route(web::post().to(console::abandon)),
-        )
-        .service(web::resource("/counter/{counter}/recall").route(web::post().to(console::recall)))
-        .service(
-            web::resource("/counter/{counter}/break").route(web::post().to(console::set_break)),
-        )
-        .service(
-            web::resource("/counter/{counter}/transfer").route(web::post().to(console::transfer)),
-        )
-        .service(web::resource("/dashboard").route(web::get().to(dashboard::page)));
+    cfg.service(resource("/").route(web::get().to(entrance::index)))
+        .service(resource("/take").route(web::post().to(entrance::take)))
+        .service(resource("/ticket/{ticket_id}").route(web::get().to(entrance::ticket)))
+        .service(resource("/ticket/{ticket_id}/print").route(web::get().to(print::page)))
+        .service(resource("/tablet/{counter}").route(web::get().to(tablet::page)))
+        .service(resource("/static/{name}").route(web::get().to(assets::script)))
+        .service(resource("/display").route(web::get().to(display::page)))
+        .service(resource("/counter/{counter}").route(web::get().to(console::page)))
+        .service(resource("/counter/{counter}/login").route(web::post().to(console::login)))
+        .service(resource("/counter/{counter}/logout").route(web::post().to(console::logout)))
+        .service(resource("/counter/{counter}/next").route(web::post().to(console::next)))
+        .service(resource("/counter/{counter}/complete").route(web::post().to(console::complete)))
+        .service(resource("/counter/{counter}/abandon").route(web::post().to(console::abandon)))
+        .service(resource("/counter/{counter}/recall").route(web::post().to(console::recall)))
+        .service(resource("/counter/{counter}/break").route(web::post().to(console::set_break)))
+        .service(resource("/counter/{counter}/transfer").route(web::post().to(console::transfer)))
+        .service(resource("/dashboard").route(web::get().to(dashboard::page)));
 }

@@ -66,7 +66,7 @@ pub async fn sign_in(
 fn same_counter(path: &str, session: &crate::state::Session) -> Result<(), ApiError> {
     let counter = counter_in_path(path)?;
     if counter != session.counter {
-        return Err(KioskError::NotSignedIn.into());
+        return Err(KioskError::OtherCounter.into());
     }
     Ok(())
 }

@@ -48,58 +48,64 @@ pub struct AppState {
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::pages::configure(cfg);
-    cfg.service(web::resource("/api/tickets").route(web::post().to(tickets::issue)))
+    cfg.service(resource("/api/tickets").route(web::post().to(tickets::issue)))
         .service(
-            web::resource("/api/tickets/{ticket_id}/complete")
-                .route(web::post().to(tickets::complete)),
+            resource("/api/tickets/{ticket_id}/complete").route(web::post().to(tickets::complete)),
         )
         .service(
-            web::resource("/api/tickets/{ticket_id}/abandon")
-                .route(web::post().to(tickets::abandon)),
+            resource("/api/tickets/{ticket_id}/abandon").route(web::post().to(tickets::abandon)),
         )
         .service(
-            web::resource("/api/tickets/{ticket_id}/transfer")
-                .route(web::post().to(tickets::transfer)),
+            resource("/api/tickets/{ticket_id}/transfer").route(web::post().to(tickets::transfer)),
         )
+        .service(resource("/api/tickets/{ticket_id}/qr.svg").route(web::get().to(tickets::qr_svg)))
         .service(
-            web::resource("/api/tickets/{ticket_id}/qr.svg").route(web::get().to(tickets::qr_svg)),
-        )
-        .service(
-            web::resource("/api/counters/{counter}/session")
+            resource("/api/counters/{counter}/session")
                 .route(web::post().to(counters::sign_in))
                 .route(web::delete().to(counters::sign_out)),
         )
+        .service(resource("/api/counters/{counter}/next").route(web::post().to(counters::next)))
+        .service(resource("/api/counters/{counter}/recall").route(web::post().to(counters::recall)))
         .service(
-            web::resource("/api/counters/{counter}/next").route(web::post().to(counters::next)),
+            resource("/api/counters/{counter}/break").route(web::post().to(counters::set_break)),
         )
         .service(
-            web::resource("/api/counters/{counter}/recall").route(web::post().to(counters::recall)),
+            resource("/api/counters/{counter}/current").route(web::get().to(counters::current)),
         )
         .service(
-            web::resource("/api/counters/{counter}/break")
-                .route(web::post().to(counters::set_break)),
-        )
-        .service(
-            web::resource("/api/counters/{counter}/current")
-                .route(web::get().to(counters::current)),
-        )
-        .service(
-            web::resource("/api/counters/{counter}/tablets")
+            resource("/api/counters/{counter}/tablets")
                 .route(web::post().to(tablets::pair))
                 .route(web::delete().to(tablets::revoke)),
         )
-        .service(web::resource("/api/ratings").route(web::post().to(ratings::create)))
-        .service(web::resource("/api/dashboard").route(web::get().to(dashboard::snapshot)))
-        .service(web::resource("/api/dashboard/events").route(web::get().to(dashboard::events)))
-        .service(web::resource("/api/display").route(web::get().to(display::snapshot)))
-        .service(web::resource("/api/display/events").route(web::get().to(display::events)))
-        .service(web::resource("/audio/{clip}").route(web::get().to(crate::audio::serve)))
-        .service(web::resource("/favicon.svg").route(web::get().to(httpkit::page::favicon)))
-        .service(web::resource("/favicon.ico").route(web::get().to(httpkit::page::favicon)))
-        .service(web::resource("/api/outbox").route(web::get().to(dashboard::outbox)))
-        .service(web::resource("/api/backup").route(web::get().to(system::backup)))
-        .service(web::resource("/healthz").route(web::get().to(system::healthz)))
-        .service(web::resource("/metrics").route(web::get().to(system::metrics)));
+        .service(resource("/api/ratings").route(web::post().to(ratings::create)))
+        .service(resource("/api/dashboard").route(web::get().to(dashboard::snapshot)))
+        .service(resource("/api/dashboard/events").route(web::get().to(dashboard::events)))
+        .service(resource("/api/display").route(web::get().to(display::snapshot)))
+        .service(resource("/api/display/events").route(web::get().to(display::events)))
+        .service(resource("/audio/{clip}").route(web::get().to(crate::audio::serve)))
+        .service(resource("/favicon.svg").route(web::get().to(httpkit::page::favicon)))
+        .service(resource("/favicon.ico").route(web::get().to(httpkit::page::favicon)))
+        .service(resource("/api/outbox").route(web::get().to(dashboard::outbox)))
+        .service(resource("/api/backup").route(web::get().to(system::backup)))
+        .service(resource("/healthz").route(web::get().to(system::healthz)))
+        .service(resource("/metrics").route(web::get().to(system::metrics)));
+}
+
+/// A resource that answers a JSON 405 to methods it does not take (actix's
+/// default is an empty body, and docs/API.md wants every error in JSON).
+pub(crate) fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        Msg::new(
+            "Alamat ini tidak menerima metode ini; lihat docs/API.md",
+            "This address does not take this method; see docs/API.md",
+        ),
+    ))
 }
 
 /// A counter id from a path; a malformed one cannot exist, so 404.

@@ -139,7 +139,10 @@ pub async fn respond(
     tables: fn(&mut BackupTables<'_>) -> Result<(), BackupError>,
 ) -> Result<HttpResponse, ApiError> {
     let stamp = jiff::Timestamp::now().as_millisecond();
-    let path = dir.join(format!(".backup-{stamp}-{}.redb", std::process::id()));
+    // Unique per backup, even two in the same millisecond.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!(".backup-{stamp}-{}-{n}.redb", std::process::id()));
     let p = path.clone();
     let rows = actix_web::web::block(move || snapshot(&db, &p, tables))
         .await

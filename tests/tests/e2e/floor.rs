@@ -233,7 +233,7 @@ async fn recall_and_breaks_reach_the_display_board_and_need_the_counters_session
         as_counter(k, &andi, "/api/counters/L1/recall", None)
             .await
             .status(),
-        StatusCode::UNAUTHORIZED
+        StatusCode::FORBIDDEN
     );
     let anon = k
         .req(Method::POST, "/api/counters/L1/recall")

@@ -6,7 +6,9 @@ mod api_doc;
 mod browser;
 mod helpers;
 mod qr_decode;
+mod world;
 
+mod access;
 mod asn;
 mod asn_pages;
 mod backup;
@@ -17,6 +19,7 @@ mod faults;
 mod floor;
 mod floor_pages;
 mod forwarding;
+mod hostile;
 mod integrity;
 mod pages;
 mod provisioning;

@@ -376,7 +376,7 @@ async fn signing_in_at_another_counter_ends_the_old_session() {
         .unwrap();
     assert_eq!(
         res.status(),
-        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
         "a session is for its own counter"
     );
     k.call_next("L2", &new).await;
