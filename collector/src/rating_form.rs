@@ -103,8 +103,10 @@ impl PostedForm {
             }
         }
         // Browsers send a textarea's line breaks as CRLF but count them as
-        // one character against `maxlength`; count them as one here too.
-        form.comment = form.comment.replace("\r\n", "\n");
+        // one character against `maxlength`; count them as one here too. A
+        // lone CR is a line break as well (as a textarea's value has it), so
+        // that no CRLF is left behind (`\r\r\n` is two line breaks).
+        form.comment = form.comment.replace("\r\n", "\n").replace('\r', "\n");
         Ok(form)
     }
 

@@ -85,6 +85,43 @@ fn sniff_delimiter(body: &[u8]) -> u8 {
         .map_or(b',', |(_, d)| d)
 }
 
+/// Numbers lines as an editor shows them: `\n`, `\r\n` or a lone `\r` ends
+/// one. The csv crate's own line is where it started reading a record, before
+/// the blank lines and the `\n` of a `\r\n` that precede the record, and it
+/// counts `\n` only: a file from Excel on Windows would have every row named
+/// one line early, one with bare `\r` line breaks every row on line 1.
+struct LineCounter<'a> {
+    body: &'a [u8],
+    /// Bytes of `body` counted so far.
+    at: usize,
+    /// The line at byte `at`.
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// The line of the record the csv reader read from byte `from`: the line
+    /// of its first byte that is not a line break. Records come in order, so
+    /// each byte is counted once.
+    fn line_of(&mut self, from: u64) -> u64 {
+        let len = self.body.len();
+        let from = usize::try_from(from).map_or(len, |f| f.min(len));
+        let start = self.body[from..]
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(len, |i| from + i);
+        while self.at < start {
+            let ends_line = match self.body[self.at] {
+                b'\n' => true,
+                b'\r' => self.body.get(self.at + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            self.line += u64::from(ends_line);
+            self.at += 1;
+        }
+        self.line
+    }
+}
+
 /// Reads a roster CSV. `Err` when the body is not a roster CSV at all.
 pub fn parse_csv(body: &[u8]) -> Result<Vec<Line>, Msg> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
@@ -142,6 +179,11 @@ pub fn parse_csv(body: &[u8]) -> Result<Vec<Line>, Msg> {
     );
 
     let mut lines = Vec::new();
+    let mut counter = LineCounter {
+        body,
+        at: 0,
+        line: 1,
+    };
     for record in reader.byte_records() {
         let record = record.map_err(|e| {
             Msg::new(
@@ -149,7 +191,7 @@ pub fn parse_csv(body: &[u8]) -> Result<Vec<Line>, Msg> {
                 format!("Unreadable CSV: {e}"),
             )
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = counter.line_of(record.position().map_or(0, |p| p.byte()));
         // Spreadsheets often save trailing rows of empty cells: skip them.
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;

@@ -62,6 +62,15 @@ pub async fn post(
             "first_seq starts at 1",
         )));
     }
+    // Sequence numbers are u64 and never wrap: a batch whose last sequence
+    // would pass u64::MAX (whatever a forged or broken kiosk claims) is
+    // refused before anything adds to it.
+    if raw.first_seq.checked_add(raw.events.len() as u64).is_none() {
+        return Err(ApiError::invalid(Msg::new(
+            "first_seq terlalu besar: urutan kejadian batch ini melampaui batas",
+            "first_seq is too large: this batch's sequence numbers run past the limit",
+        )));
+    }
     let mut events = Vec::with_capacity(raw.events.len());
     for (i, e) in raw.events.iter().enumerate() {
         let event: Event = serde_json::from_str(e.get()).map_err(|err| {
