@@ -17,9 +17,22 @@ use crate::qr_decode::decode_svg;
 pub async fn floor_office() -> Office {
     office_with(|s| {
         s.clock_correction = false;
+        s.clock_offset_s = clear_of_midnight("Asia/Jakarta", 60 * 60);
         *s = fast_forwarding(s.clone());
     })
     .await
+}
+
+/// Seconds to put a test clock past the next local midnight in `tz` when
+/// fewer than `needed_s` seconds are left before it (0 otherwise), so that a
+/// test that moves its clock forward keeps all of "today" on one day.
+pub fn clear_of_midnight(tz: &str, needed_s: i64) -> i64 {
+    let (to_midnight, _) = offset_to_local_midnight(tz, 0);
+    if to_midnight < needed_s {
+        to_midnight + 120
+    } else {
+        0
+    }
 }
 
 /// A POST with a counter session, any answer.
