@@ -1544,7 +1544,7 @@ fn rows() -> Vec<Row> {
             K,
             get.clone(),
             "/api/outbox",
-            Rule::Dashboard(200),
+            Rule::Open(200),
             Prep::Nothing,
             move |_, _, _| at(K, Method::GET, "/api/outbox".into()),
         ),

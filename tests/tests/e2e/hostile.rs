@@ -2601,7 +2601,6 @@ fn corpus(w: &World) -> Corpus {
         ("/api/dashboard/events", false),
         ("/api/display", false),
         ("/api/display/events", false),
-        ("/api/outbox", false),
     ] {
         c.route(
             Server::Kiosk,
