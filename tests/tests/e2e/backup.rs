@@ -333,3 +333,46 @@ async fn sigterm_under_load_finishes_in_flight_batches_and_loses_nothing_acknowl
     println!("sigterm: {total} events acknowledged by 8 senders before the stop, {lost} lost");
     c.kill9().await;
 }
+
+#[tokio::test]
+async fn sigterm_of_a_kiosk_taking_tickets_loses_no_acknowledged_ticket() {
+    let c = spawn_collector().await;
+    let creds = provision(&c, OFFICE).await;
+    let dir = temp_dir();
+    let k = KioskProcess::start(&c.base, &creds, dir.path(), &[]).await;
+    let base = k.base.clone();
+    // Four entrance screens take numbers as fast as they are answered.
+    let takers: Vec<_> = (0..4)
+        .map(|_| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let mut acked = 0u64;
+                loop {
+                    let res = client()
+                        .post(format!("{base}/api/tickets"))
+                        .json(&j!({"service": "ktp"}))
+                        .timeout(Duration::from_secs(30))
+                        .send()
+                        .await;
+                    match res {
+                        Ok(r) if r.status() == StatusCode::CREATED => acked += 1,
+                        _ => return acked,
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = k.sigterm().await;
+    assert!(status.success(), "a clean exit on SIGTERM: {status}");
+    let mut acked = 0;
+    for t in takers {
+        acked += t.await.unwrap();
+    }
+    assert!(acked > 0, "load was running");
+    let k = KioskProcess::start(&c.base, &creds, dir.path(), &[]).await;
+    let issued = k.dashboard().await.today.issued;
+    assert!(issued >= acked, "acknowledged {acked}, kept {issued}");
+    println!("kiosk sigterm: {acked} tickets acknowledged before the stop, {issued} kept, 0 lost");
+    k.kill9().await;
+}

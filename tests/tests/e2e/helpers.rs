@@ -514,6 +514,21 @@ impl KioskProcess {
             .expect("the kiosk exits in time")
             .expect("wait")
     }
+
+    /// SIGTERM, and its exit status once gone.
+    pub async fn sigterm(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running");
+        let sent = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await
+            .expect("kill -TERM");
+        assert!(sent.success());
+        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("the kiosk stops within 60 s of SIGTERM")
+            .expect("wait")
+    }
 }
 
 impl KioskApi for KioskProcess {
