@@ -329,6 +329,12 @@ fn validate_row(row: RosterRow, offices: &BTreeSet<OfficeId>) -> Result<ValidRow
             format!("name is required, at most {NAME_MAX_CHARS} characters"),
         ));
     }
+    if name.chars().any(char::is_control) {
+        return Err(Msg::new(
+            "Nama berisi karakter kendali (mis. tab atau baris baru)",
+            "name contains control characters (a tab or line break, say)",
+        ));
+    }
     let office_id = OfficeId::parse(row.office_id.trim()).map_err(|e| e.msg())?;
     if !offices.contains(&office_id) {
         return Err(Msg::new(

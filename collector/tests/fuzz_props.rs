@@ -111,7 +111,12 @@ proptest! {
         let v = form.validate().unwrap();
         prop_assert_eq!(v.score.get(), score);
         prop_assert_eq!(v.answers.map(|a| a.values().to_vec()), answers);
-        let comment = (!comment.trim().is_empty()).then_some(comment);
+        // Control characters other than line breaks and tabs are dropped.
+        let kept: String = comment
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+            .collect();
+        let comment = (!kept.trim().is_empty()).then_some(kept);
         prop_assert_eq!(v.comment.map(|c| c.as_str().to_owned()), comment);
         checks::rating_form(body.as_bytes());
     }

@@ -342,8 +342,14 @@ impl CommentTooLong {
 }
 
 impl Comment {
-    /// A comment of at most 500 characters; blank text is no comment (`None`).
+    /// A comment of at most 500 characters; blank text is no comment
+    /// (`None`). Control characters other than line breaks and tabs (a
+    /// citizen cannot mean them) are dropped.
     pub fn new(text: &str) -> Result<Option<Comment>, CommentTooLong> {
+        let text: String = text
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+            .collect();
         let n = text.chars().count();
         if n > COMMENT_MAX_CHARS {
             return Err(CommentTooLong(n));
@@ -351,7 +357,7 @@ impl Comment {
         if text.trim().is_empty() {
             return Ok(None);
         }
-        Ok(Some(Comment(text.to_owned())))
+        Ok(Some(Comment(text)))
     }
 
     /// The text as given.
@@ -584,6 +590,15 @@ mod tests {
             t.add(&SkmAnswers::new(r).unwrap());
         }
         t
+    }
+
+    #[test]
+    fn a_comment_drops_control_characters_but_keeps_line_breaks() {
+        let c = Comment::new("Antre\u{1b}[31m lama\u{7}\nsekali\tya")
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.as_str(), "Antre[31m lama\nsekali\tya");
+        assert_eq!(Comment::new("\u{0}\u{1b}").unwrap(), None);
     }
 
     #[test]

@@ -35,12 +35,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ))
         .into()
     }));
-    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
-        ApiError::bad_request(Msg::new(
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, req| {
+        let e = ApiError::bad_request(Msg::new(
             format!("Parameter alamat tidak sesuai: {err}"),
             format!("Malformed query parameters: {err}"),
-        ))
-        .into()
+        ));
+        if req.path().starts_with("/api/") {
+            return e.into();
+        }
+        // A page's refusal is a page, with the same status.
+        let lang = httpkit::lang::page_lang(req);
+        let page = crate::pages::layout::page(
+            lang,
+            lang.pick("Alamat tidak sesuai", "Malformed address"),
+            maud::html! { p.error role="alert" { (e.msg.get(lang)) } },
+        );
+        let res = httpkit::PageResponse::new(StatusCode::BAD_REQUEST, lang, false).body(page);
+        actix_web::error::InternalError::from_response(err, res).into()
     }));
     cfg.service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/metrics").route(web::get().to(health::metrics)))

@@ -86,14 +86,6 @@ impl Corpus {
             known: None,
         });
     }
-
-    /// Marks the last case as a known deviation: answered `expect` with
-    /// `body` instead of what docs/API.md says, because `why`.
-    fn known(&mut self, expect: Expect, body: Body, why: &'static str) {
-        if let Some(c) = self.cases.last_mut() {
-            c.known = Some((expect, body, why));
-        }
-    }
 }
 
 use Expect::{AnyOf, Redirect, Status};
@@ -1937,7 +1929,6 @@ fn corpus(w: &World) -> Corpus {
         col(Method::GET, &format!("/laporan?{q}&from=2026-01-01")).cookie(&w.hr_session),
         Status(400),
     );
-    c.known(Status(400), Body::Json, "a query the extractor cannot read is answered by the JSON QueryConfig handler (collector/src/routes/mod.rs), also on pages");
     c.route(
         Server::Collector,
         Method::GET,
@@ -2070,7 +2061,6 @@ fn corpus(w: &World) -> Corpus {
         ),
         Status(400),
     );
-    c.known(Status(400), Body::Json, "a query the extractor cannot read is answered by the JSON QueryConfig handler (collector/src/routes/mod.rs), also on pages");
     c.route(
         Server::Collector,
         Method::GET,
