@@ -57,40 +57,18 @@ pub struct BackupArgs {
 /// the stopped server's file.
 pub async fn backup(a: BackupArgs) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let started = std::time::Instant::now();
-    match a.url {
-        Some(url) => {
-            let token = match a.admin_token {
-                Some(t) => t,
-                None => std::fs::read_to_string(a.data.join(ADMIN_TOKEN_FILE))
-                    .map(|t| t.trim().to_owned())
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "give --admin-token (or COLLECTOR_ADMIN_TOKEN); reading {} failed: {e}",
-                            a.data.join(ADMIN_TOKEN_FILE).display()
-                        )
-                    })?,
-            };
-            let url = format!("{}/api/v1/backup", url.trim_end_matches('/'));
-            let bytes = httpkit::backup::download(&url, &token, &a.to).await?;
-            println!(
-                "backup of the running collector written to {} ({bytes} bytes, {:.1} s)",
-                a.to.display(),
-                started.elapsed().as_secs_f64()
-            );
-        }
-        None => {
-            let src = a.data.join(crate::startup::DB_FILE);
-            let rows = httpkit::backup::offline(&src, &a.to, crate::backup::tables)?;
-            println!(
-                "backup of {} written to {} ({rows} rows, {:.1} s)",
-                src.display(),
-                a.to.display(),
-                started.elapsed().as_secs_f64()
-            );
-        }
-    }
-    Ok(())
+    httpkit::backup::run(httpkit::backup::Command {
+        server: "collector",
+        url: a.url,
+        token: a.admin_token,
+        token_file: a.data.join(ADMIN_TOKEN_FILE),
+        token_flag: "--admin-token (or COLLECTOR_ADMIN_TOKEN)",
+        route: "/api/v1/backup",
+        db_file: a.data.join(crate::startup::DB_FILE),
+        to: a.to,
+        tables: crate::backup::tables,
+    })
+    .await
 }
 
 /// `collector serve` flags.

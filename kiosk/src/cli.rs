@@ -49,41 +49,18 @@ struct BackupArgs {
 
 async fn backup(a: BackupArgs) -> anyhow::Result<()> {
     crate::startup::install_crypto();
-    let started = std::time::Instant::now();
-    match a.url {
-        Some(url) => {
-            let file = a.data.join(crate::startup::OPERATOR_TOKEN_FILE);
-            let token = match a.operator_token {
-                Some(t) => t,
-                None => std::fs::read_to_string(&file)
-                    .map(|t| t.trim().to_owned())
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "give --operator-token (or KIOSK_OPERATOR_TOKEN); reading {} failed: {e}",
-                            file.display()
-                        )
-                    })?,
-            };
-            let url = format!("{}/api/backup", url.trim_end_matches('/'));
-            let bytes = httpkit::backup::download(&url, &token, &a.to).await?;
-            println!(
-                "backup of the running kiosk written to {} ({bytes} bytes, {:.1} s)",
-                a.to.display(),
-                started.elapsed().as_secs_f64()
-            );
-        }
-        None => {
-            let src = a.data.join("kiosk.redb");
-            let rows = httpkit::backup::offline(&src, &a.to, crate::backup::tables)?;
-            println!(
-                "backup of {} written to {} ({rows} rows, {:.1} s)",
-                src.display(),
-                a.to.display(),
-                started.elapsed().as_secs_f64()
-            );
-        }
-    }
-    Ok(())
+    httpkit::backup::run(httpkit::backup::Command {
+        server: "kiosk",
+        url: a.url,
+        token: a.operator_token,
+        token_file: a.data.join(crate::startup::OPERATOR_TOKEN_FILE),
+        token_flag: "--operator-token (or KIOSK_OPERATOR_TOKEN)",
+        route: "/api/backup",
+        db_file: a.data.join("kiosk.redb"),
+        to: a.to,
+        tables: crate::backup::tables,
+    })
+    .await
 }
 
 #[derive(clap::Args)]

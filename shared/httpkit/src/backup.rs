@@ -239,3 +239,65 @@ pub fn offline(
     std::fs::rename(&part, to)?;
     Ok(rows)
 }
+
+/// What a server's `backup` command was asked.
+pub struct Command {
+    /// "collector" or "kiosk", for the messages.
+    pub server: &'static str,
+    /// The running server's base URL: back up through it.
+    pub url: Option<String>,
+    /// The route's bearer token, when given.
+    pub token: Option<String>,
+    /// Where the server keeps that token when not given.
+    pub token_file: PathBuf,
+    /// The flag (and variable) that gives the token, for the message.
+    pub token_flag: &'static str,
+    /// The backup route, e.g. `/api/v1/backup`.
+    pub route: &'static str,
+    /// The database file, for a stopped server.
+    pub db_file: PathBuf,
+    /// The file to write.
+    pub to: PathBuf,
+    /// The server's tables.
+    pub tables: fn(&mut BackupTables<'_>) -> Result<(), BackupError>,
+}
+
+/// Runs a `backup` command: through the running server when a URL is
+/// given, else from the stopped server's file; prints what it wrote.
+pub async fn run(c: Command) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    match c.url {
+        Some(url) => {
+            let token = match c.token {
+                Some(t) => t,
+                None => std::fs::read_to_string(&c.token_file)
+                    .map(|t| t.trim().to_owned())
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "give {}; reading {} failed: {e}",
+                            c.token_flag,
+                            c.token_file.display()
+                        )
+                    })?,
+            };
+            let url = format!("{}{}", url.trim_end_matches('/'), c.route);
+            let bytes = download(&url, &token, &c.to).await?;
+            println!(
+                "backup of the running {} written to {} ({bytes} bytes, {:.1} s)",
+                c.server,
+                c.to.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        None => {
+            let rows = offline(&c.db_file, &c.to, c.tables)?;
+            println!(
+                "backup of {} written to {} ({rows} rows, {:.1} s)",
+                c.db_file.display(),
+                c.to.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
