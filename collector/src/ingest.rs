@@ -63,7 +63,7 @@ use crate::rollup::{QUICK_SECS, Rollup};
 use shared::review::{RatingReply, RatingReview, ReviewDecision};
 
 mod changes;
-pub use changes::{Change, ChangeOutcome, FOLLOWUPS, Refused, followups};
+pub use changes::{Change, ChangeOutcome, FOLLOWUPS, Refused, followup_statuses, followups};
 
 /// Per (kiosk, instance): the highest sequence applied.
 pub(crate) const MARKS: TableDefinition<(u128, u128), u64> = TableDefinition::new("kiosk_marks");

@@ -15,7 +15,7 @@ use shared::wire::{
     AsnEvidence, AsnReportRow, EvidenceComment, HourFigures, OfficeDetail, OfficeReportRow,
     PeriodFigures, ServiceShare, SkmElement, SkmReport, WeekFigures,
 };
-use shared::{Nip, Office, OfficeId, RatingId};
+use shared::{Nip, Office, OfficeId};
 
 use shared::review::{FollowUpFigures, FollowUpItem, FollowUpStatus};
 
@@ -491,10 +491,6 @@ pub fn asn_evidence(
         .map(AsnScan::total)
         .unwrap_or_default();
     let office_ratings = office_scan.cur.ratings();
-    let followups: HashMap<RatingId, FollowUpStatus> = crate::ingest::followups(db, &office.id)?
-        .into_iter()
-        .map(|i| (i.rating_id, i.status))
-        .collect();
     // What an ASN may answer and a head may review: ratings with a comment,
     // low ones without, and any already answered or reviewed.
     let mut comments: Vec<EvidenceComment> =
@@ -517,11 +513,22 @@ pub fn asn_evidence(
                     .map(|c| c.as_str().to_owned())
                     .unwrap_or_default(),
                 channel: r.event.channel,
-                followup: followups.get(&r.event.rating_id).copied(),
+                followup: None,
                 reply: r.reply,
                 review: r.review,
             })
             .collect();
+    let statuses = crate::ingest::followup_statuses(
+        db,
+        &office.id,
+        comments
+            .iter()
+            .filter(|c| c.score <= 2)
+            .map(|c| c.rating_id),
+    )?;
+    for c in &mut comments {
+        c.followup = statuses.get(&c.rating_id).copied();
+    }
     comments.sort_by(|x, y| y.day.cmp(&x.day).then(y.rating_id.cmp(&x.rating_id)));
     let days = scans
         .get(nip.as_str())

@@ -300,6 +300,27 @@ impl Cx<'_> {
     }
 }
 
+/// The follow-up status of each of `ratings` of `office` that has an item
+/// (point lookups: an evidence page asks for its own ratings only).
+pub fn followup_statuses(
+    db: &Database,
+    office: &OfficeId,
+    ratings: impl IntoIterator<Item = RatingId>,
+) -> Result<HashMap<RatingId, FollowUpStatus>, IngestError> {
+    let r = db.begin_read()?;
+    let t = r.open_table(FOLLOWUPS)?;
+    let mut out = HashMap::new();
+    for id in ratings {
+        if let Some(v) = t.get((office.as_str(), id.as_u128()))? {
+            out.insert(
+                id,
+                serde_json::from_slice::<FollowUpItem>(v.value())?.status,
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// An office's follow-up items, oldest first.
 pub fn followups(db: &Database, office: &OfficeId) -> Result<Vec<FollowUpItem>, IngestError> {
     let r = db.begin_read()?;

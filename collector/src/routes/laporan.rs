@@ -453,7 +453,8 @@ pub async fn bias(
     let who = who(&v, scope_name(&v.role, lang));
     let result = async {
         let p = page_period(&q)?;
-        let (b, found) = super::review::bias_of(&state, &v.role, &q, p, lang).await?;
+        let b = super::review::bias_of(&state, &v.role, &q, p, lang).await?;
+        let found = super::review::patterns_of(&state, &v.role, &q, p).await?;
         Ok::<_, ApiError>((p, b, found))
     }
     .await;

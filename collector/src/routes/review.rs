@@ -83,10 +83,14 @@ impl Input {
         }
     }
 
-    fn json<T: DeserializeOwned>(&self) -> Result<Option<T>, ApiError> {
+    /// The body: parsed JSON, or built from the form's fields.
+    fn body<T: DeserializeOwned>(
+        &self,
+        from_form: impl FnOnce(&Input) -> T,
+    ) -> Result<T, ApiError> {
         match self {
-            Input::Json(b) => parse_json(b).map(Some),
-            Input::Form(_) => Ok(None),
+            Input::Json(b) => parse_json(b),
+            Input::Form(_) => Ok(from_form(self)),
         }
     }
 
@@ -196,10 +200,11 @@ pub async fn reply(
         };
         httpkit::check_same_origin(&req)?;
         let rating = parse_rating_id(&path)?;
-        let text = match input.json::<ReplyBody>()? {
-            Some(b) => b.text,
-            None => input.field("text").unwrap_or_default(),
-        };
+        let text = input
+            .body(|input| ReplyBody {
+                text: input.field("text").unwrap_or_default(),
+            })?
+            .text;
         let text = staff_text(&text, true)
             .map_err(ApiError::invalid)?
             .unwrap_or_default();
@@ -251,14 +256,11 @@ pub async fn review(
     let result = async {
         let v = reviewer(&req, &state).await?;
         let rating = parse_rating_id(&path)?;
-        let body = match input.json::<ReviewBody>()? {
-            Some(b) => b,
-            None => ReviewBody {
-                decision: input.field("decision").unwrap_or_default(),
-                reason: input.field("reason"),
-                note: input.field("note"),
-            },
-        };
+        let body = input.body(|input| ReviewBody {
+            decision: input.field("decision").unwrap_or_default(),
+            reason: input.field("reason"),
+            note: input.field("note"),
+        })?;
         let decision = ReviewDecision::parse(&body.decision).map_err(ApiError::invalid)?;
         let reason = match (decision, body.reason.as_deref().filter(|r| !r.is_empty())) {
             (ReviewDecision::Exclude, None) => {
@@ -320,13 +322,10 @@ pub async fn update_followup(
     let result = async {
         let v = reviewer(&req, &state).await?;
         let rating = parse_rating_id(&path)?;
-        let body = match input.json::<FollowUpBody>()? {
-            Some(b) => b,
-            None => FollowUpBody {
-                status: input.field("status").unwrap_or_default(),
-                response: input.field("response"),
-            },
-        };
+        let body = input.body(|input| FollowUpBody {
+            status: input.field("status").unwrap_or_default(),
+            response: input.field("response"),
+        })?;
         let status = FollowUpStatus::parse(&body.status).map_err(ApiError::invalid)?;
         let response =
             staff_text(body.response.as_deref().unwrap_or(""), false).map_err(ApiError::invalid)?;
@@ -519,34 +518,43 @@ fn hr_only(role: &Role) -> Result<(), ApiError> {
     }
 }
 
-/// The bias audit and patterns for HR, as the page and the JSON show them.
+/// HR's bias audit, as the page and the JSON show it.
 pub async fn bias_of(
     state: &AppState,
     role: &Role,
     q: &ReportQuery,
     p: Period,
     lang: shared::Lang,
-) -> Result<(shared::review::BiasReport, PatternReport), ApiError> {
+) -> Result<shared::review::BiasReport, ApiError> {
     hr_only(role)?;
     let offices = offices_in_scope(role, q.office_id.as_deref(), state).await?;
     let mut per_office = Vec::with_capacity(offices.len());
-    let mut found = Vec::new();
     for o in offices {
         let rows = asn_rows_of(state, std::slice::from_ref(&o), p).await?;
-        let people = people_of(state, &o.id).await?;
-        let (db, id) = (state.store.database(), o.id.clone());
-        found.extend(blocking(move || patterns(&db, &id, &people, p)).await?);
         per_office.push((o, rows));
     }
-    let report = bias_report(&per_office, p, scope_name(role, lang), lang);
-    Ok((
-        report,
-        PatternReport {
-            from: p.from.to_string(),
-            to: p.to.to_string(),
-            patterns: found,
-        },
-    ))
+    Ok(bias_report(&per_office, p, scope_name(role, lang), lang))
+}
+
+/// The patterns worth a look, for HR, as the page and the JSON show them.
+pub async fn patterns_of(
+    state: &AppState,
+    role: &Role,
+    q: &ReportQuery,
+    p: Period,
+) -> Result<PatternReport, ApiError> {
+    hr_only(role)?;
+    let mut found = Vec::new();
+    for o in offices_in_scope(role, q.office_id.as_deref(), state).await? {
+        let people = people_of(state, &o.id).await?;
+        let db = state.store.database();
+        found.extend(blocking(move || patterns(&db, &o.id, &people, p)).await?);
+    }
+    Ok(PatternReport {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        patterns: found,
+    })
 }
 
 /// `GET /api/v1/reports/bias?from=&to=[&office_id=]` (HR).
@@ -556,10 +564,8 @@ pub async fn bias(
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let v = viewer(&req, &state).await?;
-    hr_only(&v.role)?;
     let p = period(&q)?;
-    let (b, _) = bias_of(&state, &v.role, &q, p, httpkit::lang_of(&req)).await?;
-    Ok(HttpResponse::Ok().json(b))
+    Ok(HttpResponse::Ok().json(bias_of(&state, &v.role, &q, p, httpkit::lang_of(&req)).await?))
 }
 
 /// `GET /api/v1/reports/patterns?from=&to=[&office_id=]` (HR).
@@ -569,8 +575,6 @@ pub async fn patterns_route(
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let v = viewer(&req, &state).await?;
-    hr_only(&v.role)?;
     let p = period(&q)?;
-    let (_, found) = bias_of(&state, &v.role, &q, p, httpkit::lang_of(&req)).await?;
-    Ok(HttpResponse::Ok().json(found))
+    Ok(HttpResponse::Ok().json(patterns_of(&state, &v.role, &q, p).await?))
 }

@@ -68,6 +68,19 @@ pub(crate) fn visits(list: &[Visit<'_>], start: jiff::Timestamp) -> (Vec<Event>,
     (events, ids)
 }
 
+/// A report period (WIB days) from the day before `start` to two days
+/// after, as a query string.
+pub(crate) fn period_around(start: jiff::Timestamp) -> String {
+    let day = shared::OfficeTz::parse("Asia/Jakarta")
+        .unwrap()
+        .day_of(start);
+    format!(
+        "from={}&to={}",
+        day.checked_sub(jiff::Span::new().days(1)).unwrap(),
+        day.checked_add(jiff::Span::new().days(2)).unwrap()
+    )
+}
+
 struct World {
     c: TestCollector,
     hr: String,
@@ -109,14 +122,7 @@ async fn world() -> World {
     }));
     let (events, ids) = visits(&list, start);
     send_events(&c.base, &creds, &events).await;
-    let day = shared::OfficeTz::parse("Asia/Jakarta")
-        .unwrap()
-        .day_of(start);
-    let q = format!(
-        "from={}&to={}",
-        day.checked_sub(jiff::Span::new().days(1)).unwrap(),
-        day.checked_add(jiff::Span::new().days(2)).unwrap()
-    );
+    let q = period_around(start);
     World {
         hr: hr_token(&c.base, &c.admin_token).await,
         head: head_token(&c.base, &c.admin_token, OFFICE).await,

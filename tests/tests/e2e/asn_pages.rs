@@ -10,7 +10,7 @@ use serde_json::{Value, json as j};
 use shared::RatingId;
 use shared::wire::AsnReport;
 
-use crate::asn::{Visit, visits};
+use crate::asn::{Visit, period_around, visits};
 use crate::browser::{Browser, Tab, browser_or_skip};
 use crate::helpers::*;
 
@@ -84,14 +84,7 @@ async fn an_asn_answers_a_complaint_and_the_head_reviews_it_and_follows_it_up_in
     )
     .await;
     create_user(&c, j!({"username": HR.0, "password": HR.1, "role": "hr"})).await;
-    let day = shared::OfficeTz::parse("Asia/Jakarta")
-        .unwrap()
-        .day_of(start);
-    let q = format!(
-        "from={}&to={}",
-        day.checked_sub(jiff::Span::new().days(1)).unwrap(),
-        day.checked_add(jiff::Span::new().days(2)).unwrap()
-    );
+    let q = period_around(start);
     let hr = hr_token(&c.base, &c.admin_token).await;
     let rows: AsnReport = get_json(
         &c.base,

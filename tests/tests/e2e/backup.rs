@@ -10,8 +10,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json as j};
 use shared::InstanceId;
-use shared::wire::{Event, KioskCreated};
-use shared::{ServiceCode, ServicePrefix, TicketId, TicketNumber};
+use shared::wire::KioskCreated;
 
 use crate::helpers::*;
 
@@ -233,44 +232,6 @@ async fn a_kiosk_backup_taken_while_it_serves_opens_and_carries_its_tickets() {
     assert!(status.success(), "{text}");
 }
 
-/// Tickets issued at a kiosk's database `instance`, `first_seq` on.
-fn tickets(first: u32, n: u32) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            serde_json::to_value(Event::TicketIssued {
-                ticket_id: TicketId(uuid::Uuid::now_v7()),
-                number: TicketNumber::new(
-                    ServicePrefix::parse("A").unwrap(),
-                    (first + i) % 999 + 1,
-                ),
-                service: ServiceCode::parse("ktp").unwrap(),
-                issued_at: jiff::Timestamp::now(),
-            })
-            .unwrap()
-        })
-        .collect()
-}
-
-/// A signed batch; its status, or `None` when the connection failed.
-async fn try_batch(base: &str, creds: &KioskCreated, body: &str) -> Option<StatusCode> {
-    let ts = jiff::Timestamp::now().as_second();
-    let res = client()
-        .post(format!("{base}/api/v1/batches"))
-        .header("Content-Type", "application/json")
-        .header("X-Kiosk-Id", creds.kiosk_id.to_string())
-        .header("X-Timestamp", ts.to_string())
-        .header(
-            "X-Signature",
-            shared::sign::sign_request(&creds.key, ts, body.as_bytes()),
-        )
-        .body(body.to_owned())
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .ok()?;
-    Some(res.status())
-}
-
 #[tokio::test]
 async fn sigterm_under_load_finishes_in_flight_batches_and_loses_nothing_acknowledged() {
     let dir = temp_dir();
@@ -285,11 +246,11 @@ async fn sigterm_under_load_finishes_in_flight_batches_and_loses_nothing_acknowl
                 let instance = InstanceId(uuid::Uuid::now_v7());
                 let mut acked = 0u64;
                 loop {
-                    let body = batch_json(acked + 1, Some(instance), &tickets(acked as u32, 50));
+                    let body = batch_json(acked + 1, Some(instance), &issued_tickets(acked, 50));
                     // Only a 200 acknowledges; a refused connection, a cut
                     // one or any other answer ends this sender.
                     match try_batch(&base, &creds, &body).await {
-                        Some(StatusCode::OK) => acked += 50,
+                        Some((StatusCode::OK, _)) => acked += 50,
                         _ => return (instance, acked),
                     }
                 }

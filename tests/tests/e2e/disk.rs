@@ -8,49 +8,10 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use shared::InstanceId;
-use shared::wire::{Event, KioskCreated};
-use shared::{ServiceCode, ServicePrefix, TicketId, TicketNumber};
 
 use crate::helpers::*;
 
 const ADMIN: &str = "disk-test-admin-token-0123456789";
-
-fn tickets(first: u64, n: u64) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            serde_json::to_value(Event::TicketIssued {
-                ticket_id: TicketId(uuid::Uuid::now_v7()),
-                number: TicketNumber::new(
-                    ServicePrefix::parse("A").unwrap(),
-                    ((first + i) % 999 + 1) as u32,
-                ),
-                service: ServiceCode::parse("ktp").unwrap(),
-                issued_at: jiff::Timestamp::now(),
-            })
-            .unwrap()
-        })
-        .collect()
-}
-
-async fn try_batch(base: &str, creds: &KioskCreated, body: &str) -> Option<(StatusCode, String)> {
-    let ts = jiff::Timestamp::now().as_second();
-    let res = client()
-        .post(format!("{base}/api/v1/batches"))
-        .header("Content-Type", "application/json")
-        .header("X-Kiosk-Id", creds.kiosk_id.to_string())
-        .header("X-Timestamp", ts.to_string())
-        .header(
-            "X-Signature",
-            shared::sign::sign_request(&creds.key, ts, body.as_bytes()),
-        )
-        .body(body.to_owned())
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .ok()?;
-    let status = res.status();
-    Some((status, res.text().await.unwrap_or_default()))
-}
 
 #[tokio::test]
 async fn a_full_disk_gets_clear_5xx_acknowledges_nothing_uncommitted_and_recovers_when_space_returns()
@@ -64,7 +25,7 @@ async fn a_full_disk_gets_clear_5xx_acknowledges_nothing_uncommitted_and_recover
     let mut acked = 0u64;
     let mut refusal = None;
     for _ in 0..400 {
-        let body = batch_json(acked + 1, instance, &tickets(acked, 500));
+        let body = batch_json(acked + 1, instance, &issued_tickets(acked, 500));
         match try_batch(&base, &creds, &body).await {
             Some((StatusCode::OK, _)) => acked += 500,
             Some((status, text)) => {

@@ -443,19 +443,14 @@ impl KioskProcess {
     }
 
     /// Starts it with files limited to `max_file_bytes` (see
-    /// [`CollectorProcess::start_with_file_limit`]).
+    /// [`file_limited`]).
     pub async fn start_with_file_limit(
         collector_base: &str,
         creds: &KioskCreated,
         data: &Path,
         max_file_bytes: u64,
     ) -> KioskProcess {
-        let mut cmd = tokio::process::Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!(
-                "trap '' XFSZ; exec prlimit --fsize={max_file_bytes}:unlimited -- \"$0\" \"$@\""
-            ))
-            .arg(bin_path("e2e-kiosk"));
+        let cmd = file_limited(bin_path("e2e-kiosk"), max_file_bytes);
         KioskProcess::spawn(cmd, collector_base, creds, data, &[]).await
     }
 
@@ -509,26 +504,47 @@ impl KioskProcess {
 
     /// Waits (up to `within`) for the process to end by itself.
     pub async fn exited(mut self, within: Duration) -> std::process::ExitStatus {
-        tokio::time::timeout(within, self.child.wait())
-            .await
-            .expect("the kiosk exits in time")
-            .expect("wait")
+        exit_of(&mut self.child, within).await
     }
 
     /// SIGTERM, and its exit status once gone.
     pub async fn sigterm(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("running");
-        let sent = tokio::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .await
-            .expect("kill -TERM");
-        assert!(sent.success());
-        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
-            .await
-            .expect("the kiosk stops within 60 s of SIGTERM")
-            .expect("wait")
+        sigterm(&mut self.child).await
     }
+}
+
+/// A child's exit status, waiting at most `within`.
+async fn exit_of(child: &mut tokio::process::Child, within: Duration) -> std::process::ExitStatus {
+    tokio::time::timeout(within, child.wait())
+        .await
+        .expect("the process exits in time")
+        .expect("wait")
+}
+
+/// SIGTERM (a service manager's stop) to `child`, and its exit status once
+/// gone (within 60 s).
+async fn sigterm(child: &mut tokio::process::Child) -> std::process::ExitStatus {
+    let pid = child.id().expect("running");
+    let sent = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .await
+        .expect("kill -TERM");
+    assert!(sent.success());
+    exit_of(child, Duration::from_secs(60)).await
+}
+
+/// `program` run with files limited to `max_file_bytes` (`prlimit --fsize`,
+/// with SIGXFSZ ignored so that a write past the limit fails with EFBIG as
+/// it would on a full disk, instead of killing the process).
+fn file_limited(program: PathBuf, max_file_bytes: u64) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; exec prlimit --fsize={max_file_bytes}:unlimited -- \"$0\" \"$@\""
+        ))
+        .arg(program);
+    cmd
 }
 
 impl KioskApi for KioskProcess {
@@ -706,22 +722,16 @@ impl CollectorProcess {
         CollectorProcess::spawn(cmd, admin_token).await
     }
 
-    /// Starts it with files limited to `max_file_bytes` (`prlimit --fsize`,
-    /// with SIGXFSZ ignored so that a write past the limit fails with EFBIG
-    /// as it would on a full disk, instead of killing the process).
+    /// Starts it with files limited to `max_file_bytes` (see
+    /// [`file_limited`]).
     pub async fn start_with_file_limit(
         data: &Path,
         listen: &str,
         admin_token: &str,
         max_file_bytes: u64,
     ) -> CollectorProcess {
-        let mut cmd = tokio::process::Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!(
-                "trap '' XFSZ; exec prlimit --fsize={max_file_bytes}:unlimited -- \"$0\" \"$@\""
-            ))
-            .arg(bin_path("e2e-collector"))
-            .arg("serve")
+        let mut cmd = file_limited(bin_path("e2e-collector"), max_file_bytes);
+        cmd.arg("serve")
             .args(["--data", &data.display().to_string(), "--listen", listen]);
         CollectorProcess::spawn(cmd, admin_token).await
     }
@@ -763,25 +773,12 @@ impl CollectorProcess {
 
     /// Waits (up to `within`) for the process to end by itself.
     pub async fn exited(mut self, within: Duration) -> std::process::ExitStatus {
-        tokio::time::timeout(within, self.child.wait())
-            .await
-            .expect("the collector exits in time")
-            .expect("wait")
+        exit_of(&mut self.child, within).await
     }
 
     /// SIGTERM (a service manager's stop), and its exit status once gone.
     pub async fn sigterm(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("running");
-        let sent = tokio::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .await
-            .expect("kill -TERM");
-        assert!(sent.success());
-        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
-            .await
-            .expect("the collector stops within 60 s of SIGTERM")
-            .expect("wait")
+        sigterm(&mut self.child).await
     }
 }
 
@@ -846,4 +843,49 @@ pub async fn asn_sign_in(base: &str, nip: &str, pin: &str) -> String {
         "{cookie}"
     );
     cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+/// `n` ticket-issued events numbered from `first` (for batches sent by hand).
+pub fn issued_tickets(first: u64, n: u64) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            serde_json::to_value(shared::wire::Event::TicketIssued {
+                ticket_id: shared::TicketId(uuid::Uuid::now_v7()),
+                number: shared::TicketNumber::new(
+                    shared::ServicePrefix::parse("A").expect("prefix"),
+                    ((first + i) % 999 + 1) as u32,
+                ),
+                service: shared::ServiceCode::parse("ktp").expect("service"),
+                issued_at: jiff::Timestamp::now(),
+            })
+            .expect("event")
+        })
+        .collect()
+}
+
+/// A signed batch as `creds`'s kiosk; its status and body, or `None` when
+/// the connection failed (refused, cut): unlike [`post_batch`], a failure is
+/// an answer here.
+pub async fn try_batch(
+    base: &str,
+    creds: &KioskCreated,
+    body: &str,
+) -> Option<(StatusCode, String)> {
+    let ts = jiff::Timestamp::now().as_second();
+    let res = client()
+        .post(format!("{base}/api/v1/batches"))
+        .header("Content-Type", "application/json")
+        .header("X-Kiosk-Id", creds.kiosk_id.to_string())
+        .header("X-Timestamp", ts.to_string())
+        .header(
+            "X-Signature",
+            shared::sign::sign_request(&creds.key, ts, body.as_bytes()),
+        )
+        .body(body.to_owned())
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .ok()?;
+    let status = res.status();
+    Some((status, res.text().await.unwrap_or_default()))
 }
