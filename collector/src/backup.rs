@@ -11,9 +11,10 @@ use httpkit::backup::{BackupError, BackupTables};
 pub fn tables(t: &mut BackupTables<'_>) -> Result<(), BackupError> {
     use crate::audit::{AUDIT, AUDIT_BY_OFFICE};
     use crate::ingest::{
-        COUNTERS, EVENTS, FOLLOWUPS, INSTANCES, MARKS, NIP_DAY, NIP_RATINGS, OFFICE_DAY,
-        OFFICE_SEEN, PENDING, RATINGS, RATINGS_BY_TICKET, TICKETS,
+        COUNTERS, EVENTS, FOLLOWUPS, INSTANCES, MARKS, NIP_RATINGS, OFFICE_SEEN, PENDING, RATINGS,
+        RATINGS_BY_TICKET, TICKETS,
     };
+    use crate::layout::{ASN_DAY, ASN_MONTH, OFFICE_DAY, OFFICE_MONTH};
     use crate::store::{
         ASN_LOGINS, ASN_REFS, ASN_SESSIONS, COUNTS, KIOSKS, META, OFFICES, ROSTER, ROSTER_BY_NIP,
         TOKEN_IDS, TOKENS, USERS, WEB_SESSIONS,
@@ -38,7 +39,9 @@ pub fn tables(t: &mut BackupTables<'_>) -> Result<(), BackupError> {
         .copy(RATINGS)?
         .copy(PENDING)?
         .copy(OFFICE_DAY)?
-        .copy(NIP_DAY)?
+        .copy(OFFICE_MONTH)?
+        .copy(ASN_DAY)?
+        .copy(ASN_MONTH)?
         .copy(RATINGS_BY_TICKET)?
         .copy(NIP_RATINGS)?
         .copy(COUNTERS)?

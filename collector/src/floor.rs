@@ -11,9 +11,7 @@ use shared::floor::{FloorTicket, figures};
 use shared::wire::{CounterStatus, LiveOffice, TicketLinkStatus, Today};
 use shared::{Office, OfficeId, TicketId};
 
-use crate::ingest::{
-    COUNTERS, CounterLive, IngestError, OFFICE_DAY, OFFICE_SEEN, TICKETS, TicketRec,
-};
+use crate::ingest::{COUNTERS, CounterLive, IngestError, OFFICE_SEEN, TICKETS, TicketRec};
 use crate::rollup::Rollup;
 
 /// A chain of transfers is followed at most this far (a visit goes on to
@@ -190,17 +188,20 @@ pub fn live(
         });
     }
     // Today's ratings from the day's rollups.
-    let day = office.tz.day_of(now).to_string();
-    let rollups = r.open_table(OFFICE_DAY)?;
+    let today = crate::layout::day_key(office.tz.day_of(now));
     let o = office.id.as_str();
     let mut scores = [0u64; 4];
-    for row in rollups.range((o, day.as_str(), "")..=(o, day.as_str(), "\u{10FFFF}"))? {
-        let (_, v) = row?;
-        let roll: Rollup = serde_json::from_slice(v.value())?;
+    let span = crate::layout::Span {
+        months: None,
+        days: vec![(today, today)],
+    };
+    crate::layout::office_rows(&r, o, &span, true, |x| {
+        let roll = Rollup::decode(x.value)?;
         for (i, s) in scores.iter_mut().enumerate() {
             *s += roll.scores[i] + roll.session_scores[i];
         }
-    }
+        Ok(())
+    })?;
     let ratings: u64 = scores.iter().sum();
     let sum: u64 = scores
         .iter()

@@ -83,11 +83,7 @@ pub(crate) const RATINGS: TableDefinition<u128, &[u8]> = TableDefinition::new("r
 pub(crate) const PENDING: TableDefinition<(&str, u128), &[u8]> =
     TableDefinition::new("pending_ratings");
 /// Rollups per (office, office-local day, service).
-pub(crate) const OFFICE_DAY: TableDefinition<(&str, &str, &str), &[u8]> =
-    TableDefinition::new("rollup_office_day");
 /// Rollups per (office, NIP, office-local day, service).
-pub(crate) const NIP_DAY: TableDefinition<(&str, &str, &str, &str), &[u8]> =
-    TableDefinition::new("rollup_nip_day");
 /// Every rating of a ticket, whatever its status: (office, ticket, rating).
 pub(crate) const RATINGS_BY_TICKET: TableDefinition<(&str, u128, u128), ()> =
     TableDefinition::new("ratings_by_ticket");
@@ -433,8 +429,7 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
         w.open_table(TICKETS)?;
         w.open_table(RATINGS)?;
         w.open_table(PENDING)?;
-        w.open_table(OFFICE_DAY)?;
-        w.open_table(NIP_DAY)?;
+        crate::layout::create(&w)?;
         w.open_table(RATINGS_BY_TICKET)?;
         w.open_table(NIP_RATINGS)?;
         w.open_table(COUNTERS)?;
@@ -655,8 +650,7 @@ struct Cx<'t> {
     tickets_t: Table<'t, (&'static str, u128), &'static [u8]>,
     ratings_t: Table<'t, u128, &'static [u8]>,
     pending_t: Table<'t, (&'static str, u128), &'static [u8]>,
-    office_day_t: Table<'t, (&'static str, &'static str, &'static str), &'static [u8]>,
-    nip_day_t: Table<'t, (&'static str, &'static str, &'static str, &'static str), &'static [u8]>,
+    rollups: crate::layout::Writer<'t>,
     offices_t: Table<'t, &'static str, &'static [u8]>,
     roster_t: Table<'t, (&'static str, &'static str), &'static [u8]>,
     by_ticket_t: Table<'t, (&'static str, u128, u128), ()>,
@@ -669,8 +663,6 @@ struct Cx<'t> {
     tickets: HashMap<TicketKey, TicketRec>,
     /// Counter increments, written once at the end.
     added: HashMap<&'static str, u64>,
-    office_day: HashMap<(String, String, String), Rollup>,
-    nip_day: HashMap<(String, String, String, String), Rollup>,
     /// Offices read once per transaction and shared, not cloned per event.
     offices: HashMap<OfficeId, Option<Arc<Office>>>,
     /// Whether a NIP is on an office's roster, read once per transaction.
@@ -686,8 +678,7 @@ impl<'t> Cx<'t> {
             tickets_t: w.open_table(TICKETS)?,
             ratings_t: w.open_table(RATINGS)?,
             pending_t: w.open_table(PENDING)?,
-            office_day_t: w.open_table(OFFICE_DAY)?,
-            nip_day_t: w.open_table(NIP_DAY)?,
+            rollups: crate::layout::Writer::open(w)?,
             offices_t: w.open_table(OFFICES)?,
             roster_t: w.open_table(crate::store::ROSTER)?,
             by_ticket_t: w.open_table(RATINGS_BY_TICKET)?,
@@ -699,8 +690,6 @@ impl<'t> Cx<'t> {
             trail: Trail::open(w)?,
             tickets: HashMap::new(),
             added: HashMap::new(),
-            office_day: HashMap::new(),
-            nip_day: HashMap::new(),
             offices: HashMap::new(),
             on_roster: HashMap::new(),
         })
@@ -757,22 +746,7 @@ impl<'t> Cx<'t> {
         day: &str,
         service: &str,
     ) -> Result<&mut Rollup, IngestError> {
-        use std::collections::hash_map::Entry;
-        let key = (office.to_string(), day.to_owned(), service.to_owned());
-        Ok(match self.office_day.entry(key) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => {
-                let k = e.key();
-                let found = self
-                    .office_day_t
-                    .get((k.0.as_str(), k.1.as_str(), k.2.as_str()))?;
-                let r = match found {
-                    Some(v) => serde_json::from_slice(v.value())?,
-                    None => Rollup::default(),
-                };
-                e.insert(r)
-            }
-        })
+        self.rollups.office(office.as_str(), day, service)
     }
 
     fn nip_rollup(
@@ -782,27 +756,8 @@ impl<'t> Cx<'t> {
         day: &str,
         service: &str,
     ) -> Result<&mut Rollup, IngestError> {
-        use std::collections::hash_map::Entry;
-        let key = (
-            office.to_string(),
-            nip.to_string(),
-            day.to_owned(),
-            service.to_owned(),
-        );
-        Ok(match self.nip_day.entry(key) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => {
-                let k = e.key();
-                let found =
-                    self.nip_day_t
-                        .get((k.0.as_str(), k.1.as_str(), k.2.as_str(), k.3.as_str()))?;
-                let r = match found {
-                    Some(v) => serde_json::from_slice(v.value())?,
-                    None => Rollup::default(),
-                };
-                e.insert(r)
-            }
-        })
+        self.rollups
+            .asn(office.as_str(), nip.as_str(), day, service)
     }
 
     fn ticket(
@@ -1596,18 +1551,7 @@ impl<'t> Cx<'t> {
             self.tickets_t
                 .insert((o.as_str(), k), serde_json::to_vec(&t)?.as_slice())?;
         }
-        for ((o, d, s), r) in self.office_day.drain() {
-            self.office_day_t.insert(
-                (o.as_str(), d.as_str(), s.as_str()),
-                serde_json::to_vec(&r)?.as_slice(),
-            )?;
-        }
-        for ((o, n, d, s), r) in self.nip_day.drain() {
-            self.nip_day_t.insert(
-                (o.as_str(), n.as_str(), d.as_str(), s.as_str()),
-                serde_json::to_vec(&r)?.as_slice(),
-            )?;
-        }
+        self.rollups.flush()?;
         Ok(())
     }
 }
@@ -1823,12 +1767,22 @@ mod tests {
 
         async fn office_figures(&self, office: &str) -> shared::wire::OfficeReportRow {
             let db = self.store.database();
+            assert_eq!(
+                crate::layout::verify(&db).unwrap(),
+                Vec::<String>::new(),
+                "month rows equal the sum of their day rows"
+            );
             let o = office_fixture(office);
             office_row(&db, &o, period()).unwrap()
         }
 
         async fn asn_row(&self, office: &str, nip: &str) -> Option<shared::wire::AsnReportRow> {
             let db = self.store.database();
+            assert_eq!(
+                crate::layout::verify(&db).unwrap(),
+                Vec::<String>::new(),
+                "month rows equal the sum of their day rows"
+            );
             asn_rows(
                 &db,
                 &oid(office),

@@ -15,7 +15,8 @@
 //!   per area, each with its error enum converting into [`httpkit::ApiError`].
 //! - [`store`]: the registry tables and the handle to everything stored.
 //! - [`ingest`]: the single writer of events, service records, ratings and
-//!   rollups (group commit); [`rollup`]: what a rollup row holds;
+//!   rollups (group commit); [`rollup`]: what a rollup row holds and its
+//!   compact encoding; [`layout`]: where rollups live (a period is a key range);
 //!   [`reports`]: office and ASN reports read from rollups; [`floor`]: a
 //!   ticket's place in the queue and an office's live view, from tickets.
 //! - [`auth`]: secrets, hashes, and the admin-token extractor.
@@ -26,7 +27,7 @@
 //! - [`roster`]: roster CSV/JSON parsing, validation and PIN hashing.
 //!
 //! Architecture invariants: redb is touched only in [`store`], [`ingest`],
-//! [`reports`] and [`floor`], never on the async threads; events, ratings and rollups
+//! [`layout`], [`reports`] and [`floor`], never on the async threads; events, ratings and rollups
 //! are written only by the ingest writer thread; secrets are stored hashed (tokens: SHA-256, PINs:
 //! argon2) except kiosk keys, which the collector needs in plain to verify
 //! HMACs; the collector never depends on the kiosk crate.
@@ -39,6 +40,7 @@ pub mod charts;
 pub mod cli;
 pub mod floor;
 pub mod ingest;
+pub mod layout;
 pub mod pages;
 pub mod people;
 pub mod phone;

@@ -19,7 +19,8 @@ use shared::{Nip, Office, OfficeId};
 
 use shared::review::{FollowUpFigures, FollowUpItem, FollowUpStatus};
 
-use crate::ingest::{IngestError, NIP_DAY, OFFICE_DAY, RatingStatus};
+use crate::ingest::{IngestError, RatingStatus};
+use crate::layout::{self, Span};
 use crate::rollup::Rollup;
 
 /// A reporting period: office-local days, both ends included.
@@ -43,7 +44,7 @@ impl Period {
         Period { from, to }
     }
 
-    fn contains(&self, day: Date) -> bool {
+    pub(crate) fn contains(&self, day: Date) -> bool {
         day >= self.from && day <= self.to
     }
 }
@@ -100,34 +101,49 @@ impl OfficeScan {
     }
 }
 
-fn scan_office(db: &Database, office: &OfficeId, p: Period) -> Result<OfficeScan, IngestError> {
+/// The rollup under `key`, made when missing (without allocating a key for
+/// one that exists: reports fold many rows into few).
+fn slot<'m>(m: &'m mut BTreeMap<String, Rollup>, key: &str) -> &'m mut Rollup {
+    if !m.contains_key(key) {
+        m.insert(key.to_owned(), Rollup::default());
+    }
+    m.get_mut(key)
+        .unwrap_or_else(|| unreachable!("inserted above"))
+}
+
+fn day_of_row(day: Option<u32>) -> Option<Date> {
+    day.and_then(crate::layout::date_of)
+}
+
+/// One office's rollups for `p` and the period before, each read as a key
+/// range (whole months from month rows, the ends from day rows); the
+/// period's days are read from day rows when `by_day` (office detail: the
+/// weekly trend).
+fn scan_office(
+    db: &Database,
+    office: &OfficeId,
+    p: Period,
+    by_day: bool,
+) -> Result<OfficeScan, IngestError> {
     let prev = p.previous();
     let mut scan = OfficeScan::default();
     let r = db.begin_read()?;
-    let t = r.open_table(OFFICE_DAY)?;
     let o = office.as_str();
-    let (lo, hi) = (
-        prev.from.to_string(),
-        p.to.tomorrow().unwrap_or(p.to).to_string(),
-    );
-    for row in t.range((o, lo.as_str(), "")..(o, hi.as_str(), ""))? {
-        let (k, v) = row?;
-        let (_, day, service) = k.value();
-        let Ok(day) = day.parse::<Date>() else {
-            continue;
-        };
-        let roll: Rollup = serde_json::from_slice(v.value())?;
-        if p.contains(day) {
-            scan.cur.merge(&roll);
-            scan.days.entry(day).or_default().merge(&roll);
-            scan.services
-                .entry(service.to_owned())
-                .or_default()
-                .merge(&roll);
-        } else if prev.contains(day) {
-            scan.before.merge(&roll);
+    let mut row = Rollup::default();
+    layout::office_rows(&r, o, &Span::of(p.from, p.to), by_day, |x| {
+        row = Rollup::decode(x.value)?;
+        scan.cur.merge(&row);
+        slot(&mut scan.services, x.service).merge(&row);
+        if let Some(day) = day_of_row(x.day)
+            && by_day
+        {
+            scan.days.entry(day).or_default().merge(&row);
         }
-    }
+        Ok(())
+    })?;
+    layout::office_rows(&r, o, &Span::of(prev.from, prev.to), false, |x| {
+        Ok(scan.before.merge_encoded(x.value)?)
+    })?;
     Ok(scan)
 }
 
@@ -151,7 +167,7 @@ pub fn office_row(
     office: &Office,
     p: Period,
 ) -> Result<OfficeReportRow, IngestError> {
-    let scan = scan_office(db, &office.id, p)?;
+    let scan = scan_office(db, &office.id, p, false)?;
     Ok(row_of(office.id.as_str(), &office.name, &scan))
 }
 
@@ -279,7 +295,7 @@ pub fn office_detail(
     office: &Office,
     p: Period,
 ) -> Result<OfficeDetail, IngestError> {
-    let scan = scan_office(db, &office.id, p)?;
+    let scan = scan_office(db, &office.id, p, true)?;
     let row = row_of(office.id.as_str(), &office.name, &scan);
     let followup = office_followups(db, &office.id, p)?;
     Ok(detail_of(p, row, &scan, followup))
@@ -296,7 +312,7 @@ pub fn scope_detail(
     let mut all = OfficeScan::default();
     let mut items = Vec::new();
     for o in offices {
-        all.merge(&scan_office(db, &o.id, p)?);
+        all.merge(&scan_office(db, &o.id, p, true)?);
         items.extend(crate::ingest::followups(db, &o.id)?);
     }
     let row = row_of("*", name, &all);
@@ -305,7 +321,7 @@ pub fn scope_detail(
 
 /// The official SKM report of an office and period.
 pub fn skm_report(db: &Database, office: &Office, p: Period) -> Result<SkmReport, IngestError> {
-    let scan = scan_office(db, &office.id, p)?;
+    let scan = scan_office(db, &office.id, p, false)?;
     let t = &scan.cur.ikm;
     let s = t.summary();
     let (elements, weakest) = elements_of(t);
@@ -349,37 +365,45 @@ impl AsnScan {
     }
 }
 
+/// The ASN rollups of `office` for `p` and the period before, read as key
+/// ranges. With `only`, one ASN's rows (others skipped by key), and the
+/// period read by day for their weekly trend.
 fn scan_asns(
     db: &Database,
     office: &OfficeId,
     p: Period,
+    only: Option<&Nip>,
 ) -> Result<BTreeMap<String, AsnScan>, IngestError> {
     let prev = p.previous();
     let mut out: BTreeMap<String, AsnScan> = BTreeMap::new();
     let r = db.begin_read()?;
-    let t = r.open_table(NIP_DAY)?;
     let o = office.as_str();
-    for row in t.range((o, "", "", "")..(o, "\u{7f}", "", ""))? {
-        let (k, v) = row?;
-        let (_, nip, day, service) = k.value();
-        let Ok(day) = day.parse::<Date>() else {
-            continue;
-        };
-        if !(p.contains(day) || prev.contains(day)) {
-            continue;
+    let only = only.map(Nip::as_str);
+    let by_day = only.is_some();
+    fn asn<'m>(out: &'m mut BTreeMap<String, AsnScan>, nip: &str) -> &'m mut AsnScan {
+        if !out.contains_key(nip) {
+            out.insert(nip.to_owned(), AsnScan::default());
         }
-        let roll: Rollup = serde_json::from_slice(v.value())?;
-        let a = out.entry(nip.to_owned()).or_default();
-        if p.contains(day) {
-            a.by_service
-                .entry(service.to_owned())
-                .or_default()
-                .merge(&roll);
-            a.days.entry(day).or_default().merge(&roll);
-        } else {
-            a.before.merge(&roll);
-        }
+        out.get_mut(nip)
+            .unwrap_or_else(|| unreachable!("inserted above"))
     }
+    let mut row = Rollup::default();
+    layout::asn_rows(&r, o, &Span::of(p.from, p.to), only, by_day, |x| {
+        let a = asn(&mut out, x.nip);
+        if let Some(day) = day_of_row(x.day)
+            && by_day
+        {
+            row = Rollup::decode(x.value)?;
+            slot(&mut a.by_service, x.service).merge(&row);
+            a.days.entry(day).or_default().merge(&row);
+        } else {
+            slot(&mut a.by_service, x.service).merge_encoded(x.value)?;
+        }
+        Ok(())
+    })?;
+    layout::asn_rows(&r, o, &Span::of(prev.from, prev.to), only, false, |x| {
+        Ok(asn(&mut out, x.nip).before.merge_encoded(x.value)?)
+    })?;
     Ok(out)
 }
 
@@ -459,8 +483,8 @@ pub fn asn_rows(
     p: Period,
     params: FairParams,
 ) -> Result<Vec<AsnReportRow>, IngestError> {
-    let scans = scan_asns(db, office, p)?;
-    let office_scan = scan_office(db, office, p)?;
+    let scans = scan_asns(db, office, p, None)?;
+    let office_scan = scan_office(db, office, p, false)?;
     Ok(rows_of(
         office,
         people,
@@ -480,8 +504,10 @@ pub fn asn_evidence(
     p: Period,
     params: FairParams,
 ) -> Result<Option<AsnEvidence>, IngestError> {
-    let scans = scan_asns(db, &office.id, p)?;
-    let office_scan = scan_office(db, &office.id, p)?;
+    // Fair scores compare the ASN with the office's others: every row is
+    // needed; the weekly trend needs this ASN's days only.
+    let scans = scan_asns(db, &office.id, p, None)?;
+    let office_scan = scan_office(db, &office.id, p, false)?;
     let rows = rows_of(&office.id, people, &scans, &office_scan.services, params);
     let Some(row) = rows.into_iter().find(|r| r.nip == nip.as_str()) else {
         return Ok(None);
@@ -530,9 +556,9 @@ pub fn asn_evidence(
         c.followup = statuses.get(&c.rating_id).copied();
     }
     comments.sort_by(|x, y| y.day.cmp(&x.day).then(y.rating_id.cmp(&x.rating_id)));
-    let days = scans
-        .get(nip.as_str())
-        .map(|s| s.days.clone())
+    let days = scan_asns(db, &office.id, p, Some(nip))?
+        .remove(nip.as_str())
+        .map(|s| s.days)
         .unwrap_or_default();
     Ok(Some(AsnEvidence {
         from: p.from.to_string(),
@@ -607,8 +633,8 @@ pub fn patterns(
     p: Period,
 ) -> Result<Vec<shared::review::Pattern>, IngestError> {
     use shared::review::Pattern;
-    let scans = scan_asns(db, office, p)?;
-    let o = scan_office(db, office, p)?.cur;
+    let scans = scan_asns(db, office, p, None)?;
+    let o = scan_office(db, office, p, false)?.cur;
     let share = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     let office_rate = share(o.ratings(), o.served);
     let office_quick = share(o.quick, o.ratings());
@@ -679,7 +705,159 @@ pub fn preset(name: &str, today: Date) -> Option<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::RollupRow;
     use jiff::civil::Weekday;
+
+    const NIPS: [&str; 3] = [
+        "198503142010012001",
+        "199001012015031002",
+        "197712252003121003",
+    ];
+
+    fn day_rows(rng: &mut fastrand::Rng, from: &str, days: i64) -> Vec<RollupRow> {
+        let from: Date = from.parse().unwrap();
+        let mut rows = Vec::new();
+        for i in 0..days {
+            let day = from.checked_add(jiff::Span::new().days(i)).unwrap();
+            for (n, nip) in NIPS.iter().enumerate() {
+                for service in ["ktp", ""] {
+                    if rng.u8(0..4) == 0 {
+                        continue;
+                    }
+                    let mut r = Rollup {
+                        served: rng.u64(0..9),
+                        issued: rng.u64(0..9),
+                        ..Rollup::default()
+                    };
+                    r.scores[rng.usize(0..4)] += rng.u64(0..5);
+                    r.session_scores[3] += u64::from(service.is_empty());
+                    r.wait.add(rng.i64(0..3_000));
+                    r.hour_visits[8 + n] = r.served;
+                    let office_row = RollupRow {
+                        office: OfficeId::parse("alak").unwrap(),
+                        day,
+                        nip: None,
+                        service: service.into(),
+                        rollup: r.clone(),
+                    };
+                    rows.push(office_row.clone());
+                    rows.push(RollupRow {
+                        nip: Some(Nip::parse(nip).unwrap()),
+                        ..office_row
+                    });
+                }
+            }
+        }
+        rows
+    }
+
+    async fn store_with(rows: Vec<RollupRow>) -> (crate::store::Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path().join("c.redb"))
+            .await
+            .unwrap();
+        store
+            .put_office(crate::test_support::office_record("alak"))
+            .await
+            .unwrap();
+        for chunk in rows.chunks(5_000) {
+            store
+                .ingest()
+                .change(crate::ingest::Change::AddRollups(chunk.to_vec()))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        (store, dir)
+    }
+
+    fn reports_of(db: &Database, p: Period) -> serde_json::Value {
+        let office = crate::test_support::office_record("alak");
+        let people = People::default();
+        let nip = Nip::parse(NIPS[1]).unwrap();
+        serde_json::json!({
+            "detail": office_detail(db, &office, p).unwrap(),
+            "skm": skm_report(db, &office, p).unwrap(),
+            "asn": asn_rows(db, &office.id, &people, p, FairParams::default()).unwrap(),
+            "evidence": asn_evidence(db, &office, &nip, &people, p, FairParams::default()).unwrap(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_period_reads_exactly_its_days_and_history_outside_it_changes_nothing() {
+        let mut rng = fastrand::Rng::with_seed(12);
+        // 2025-11-01 .. 2026-12-31, then more history before and after.
+        let inside = day_rows(&mut rng, "2025-11-01", 426);
+        let outside = [
+            day_rows(&mut rng, "2023-01-01", 500),
+            day_rows(&mut rng, "2027-01-01", 120),
+        ]
+        .concat();
+        let (small, _d1) = store_with(inside.clone()).await;
+        let (big, _d2) = store_with([inside.clone(), outside].concat()).await;
+        let periods = [
+            ("2026-07-01", "2026-12-31"),
+            ("2026-06-15", "2026-09-10"),
+            ("2026-11-03", "2026-11-20"),
+            ("2026-10-01", "2026-10-31"),
+            ("2026-03-31", "2026-12-01"),
+        ];
+        for (from, to) in periods {
+            let p = Period {
+                from: from.parse().unwrap(),
+                to: to.parse().unwrap(),
+            };
+            let (a, b) = (
+                reports_of(&small.database(), p),
+                reports_of(&big.database(), p),
+            );
+            assert_eq!(a, b, "{from}..{to}: history outside changed the reports");
+            // Every day of the period is read, once: the totals equal the
+            // rows' sums.
+            let want = |prd: Period| -> (u64, u64) {
+                inside
+                    .iter()
+                    .filter(|r| r.nip.is_none() && prd.contains(r.day))
+                    .fold((0, 0), |(s, n), r| {
+                        (s + r.rollup.served, n + all_ratings(&r.rollup))
+                    })
+            };
+            let row = &a["detail"]["row"];
+            assert_eq!(row["services"], want(p).0, "{from}..{to}");
+            assert_eq!(row["ratings"], want(p).1, "{from}..{to}");
+            assert_eq!(
+                row["previous"]["services"],
+                want(p.previous()).0,
+                "{from}..{to}"
+            );
+            let weeks: u64 = a["detail"]["weeks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["services"].as_u64().unwrap())
+                .sum();
+            assert_eq!(weeks, want(p).0, "{from}..{to}: weeks");
+            let asn_served: u64 = inside
+                .iter()
+                .filter(|r| {
+                    r.nip.as_ref().is_some_and(|n| n.as_str() == NIPS[1]) && p.contains(r.day)
+                })
+                .map(|r| r.rollup.served)
+                .sum();
+            assert_eq!(a["evidence"]["row"]["services"], asn_served);
+            let ev_weeks: u64 = a["evidence"]["weeks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["services"].as_u64().unwrap())
+                .sum();
+            assert_eq!(ev_weeks, asn_served, "{from}..{to}: the ASN's weeks");
+        }
+        assert_eq!(
+            crate::layout::verify(&big.database()).unwrap(),
+            Vec::<String>::new()
+        );
+    }
 
     #[test]
     fn the_previous_period_has_the_same_length_and_ends_the_day_before() {

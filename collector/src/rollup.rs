@@ -1,18 +1,17 @@
-//! Rollups: what reports read instead of raw events. One row per
-//! (office, office-local day, service) and per (office, NIP, day, service),
-//! maintained in the same transaction as the events that change them.
+//! Rollups: what reports read instead of raw events. What one row holds
+//! ([`Rollup`]) and its compact stored encoding ([`Rollup::encode`],
+//! [`Rollup::merge_encoded`]); where rows live (day and month rows, keyed so
+//! that a period is a key range) is [`crate::layout`].
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
 use shared::IkmTally;
 use shared::fair::ScoreStats;
 
 /// A duration histogram in seconds, fine where people notice differences:
 /// 1 s wide under a minute, 10 s up to 10 minutes, 1 minute up to 2 hours,
-/// 15 minutes up to a day, then one overflow bucket.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hist(pub BTreeMap<u16, u64>);
+/// 15 minutes up to a day, then one overflow bucket. Sparse: (bucket, count)
+/// pairs sorted by bucket, no zero counts, so merging is one linear pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hist(Vec<(u16, u64)>);
 
 /// (first second, bucket width) of each segment, in order.
 const SEGMENTS: [(i64, i64); 4] = [(0, 1), (60, 10), (600, 60), (7_200, 900)];
@@ -71,19 +70,76 @@ pub fn bucket_value(b: u16) -> i64 {
 impl Hist {
     /// Counts a duration.
     pub fn add(&mut self, secs: i64) {
-        *self.0.entry(bucket_of(secs)).or_default() += 1;
+        self.add_count(bucket_of(secs), 1);
+    }
+
+    /// Adds `delta` (possibly negative, wrapping) to one bucket's count; a
+    /// count that reaches zero leaves the histogram.
+    fn add_count(&mut self, bucket: u16, delta: u64) {
+        match self.0.binary_search_by_key(&bucket, |e| e.0) {
+            Ok(i) => {
+                let c = self.0[i].1.wrapping_add(delta);
+                if c == 0 {
+                    self.0.remove(i);
+                } else {
+                    self.0[i].1 = c;
+                }
+            }
+            Err(i) if delta != 0 => self.0.insert(i, (bucket, delta)),
+            Err(_) => {}
+        }
+    }
+
+    /// A histogram of (bucket, count) pairs sorted by bucket, counts
+    /// above zero.
+    pub fn from_sorted(pairs: impl Iterator<Item = (u16, u64)>) -> Hist {
+        Hist(pairs.collect())
     }
 
     /// Adds another histogram.
     pub fn merge(&mut self, o: &Hist) {
-        for (b, c) in &o.0 {
-            *self.0.entry(*b).or_default() += c;
+        self.merge_sorted(o.0.iter().copied());
+    }
+
+    /// Adds (bucket, count) pairs sorted by bucket, in one pass.
+    fn merge_sorted(&mut self, other: impl ExactSizeIterator<Item = (u16, u64)>) {
+        if self.0.is_empty() {
+            self.0.extend(other);
+            return;
         }
+        let mine = std::mem::take(&mut self.0);
+        let mut out = Vec::with_capacity(mine.len() + other.len());
+        let mut a = mine.into_iter().peekable();
+        let mut b = other.peekable();
+        loop {
+            match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    out.push((x.0, x.1 + y.1));
+                    a.next();
+                    b.next();
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => out.extend(a.next()),
+                (Some(_), Some(_)) | (None, Some(_)) => out.extend(b.next()),
+                (Some(_), None) => out.extend(a.next()),
+                (None, None) => break,
+            }
+        }
+        self.0 = out;
+    }
+
+    /// How many durations were counted.
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|e| e.1).sum()
+    }
+
+    /// The (bucket, count) pairs, sorted by bucket.
+    pub fn buckets(&self) -> &[(u16, u64)] {
+        &self.0
     }
 
     /// Nearest-rank percentile, to bucket resolution.
     pub fn percentile(&self, p: f64) -> Option<i64> {
-        let total: u64 = self.0.values().sum();
+        let total = self.total();
         if total == 0 {
             return None;
         }
@@ -101,55 +157,40 @@ impl Hist {
 
 /// Counts for one office (or one ASN at an office) on one day for one
 /// service. Session ratings (no ticket) have no service: they go under "".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rollup {
     /// Tickets issued.
-    #[serde(default)]
     pub issued: u64,
     /// Service records (completed tickets).
-    #[serde(default)]
     pub served: u64,
     /// No-shows.
-    #[serde(default)]
     pub abandoned: u64,
     /// Completed within the service's `target_minutes` (issue to completion).
-    #[serde(default)]
     pub within_target: u64,
     /// Waits of completed tickets (issue to call).
-    #[serde(default)]
     pub wait: Hist,
     /// Service times (call to completion).
-    #[serde(default)]
     pub service: Hist,
     /// Counted ratings tied to a ticket, by score 1..=4.
-    #[serde(default)]
     pub scores: [u64; 4],
     /// Counted ratings without a ticket (by session, or office only).
-    #[serde(default)]
     pub session_scores: [u64; 4],
     /// Full SKM responses of counted ratings.
-    #[serde(default)]
     pub ikm: IkmTally,
     /// Flagged ratings (kept, never in scores or the IKM).
-    #[serde(default)]
     pub flagged: u64,
     /// Completed visits by office-local hour of arrival (ticket taken).
-    #[serde(default)]
     pub hour_visits: [u64; 24],
     /// Sum of those visits' waits, seconds, by the same hour.
-    #[serde(default)]
     pub hour_wait_s: [u64; 24],
     /// Counted ticket ratings submitted within [`QUICK_SECS`] of the
     /// service's completion (a pattern worth a look when far above the
     /// office's share).
-    #[serde(default)]
     pub quick: u64,
     /// Counted ticket ratings given by phone (QR or the ticket's link).
-    #[serde(default)]
     pub qr: u64,
     /// Ratings a head excluded from this ASN's score on review (ASN rollups
     /// only: the office keeps counting them).
-    #[serde(default)]
     pub excluded: u64,
 }
 
@@ -196,9 +237,414 @@ impl Rollup {
     }
 }
 
+/// Stored rollups begin with this byte: the encoding's version.
+const CODEC_V1: u8 = 1;
+
+/// A stored rollup that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a stored rollup is unreadable: {0}")]
+pub struct CodecError(&'static str);
+
+// Field groups of the encoding, in order; bit i of the presence mask says
+// whether group i follows.
+const F_ISSUED: u32 = 1 << 0;
+const F_SERVED: u32 = 1 << 1;
+const F_ABANDONED: u32 = 1 << 2;
+const F_WITHIN: u32 = 1 << 3;
+const F_WAIT: u32 = 1 << 4;
+const F_SERVICE: u32 = 1 << 5;
+const F_SCORES: u32 = 1 << 6;
+const F_SESSION: u32 = 1 << 7;
+const F_IKM: u32 = 1 << 8;
+const F_FLAGGED: u32 = 1 << 9;
+const F_HOUR_VISITS: u32 = 1 << 10;
+const F_HOUR_WAIT: u32 = 1 << 11;
+const F_QUICK: u32 = 1 << 12;
+const F_QR: u32 = 1 << 13;
+const F_EXCLUDED: u32 = 1 << 14;
+const F_ALL: u32 = (1 << 15) - 1;
+
+fn put_var(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A cursor over an encoded rollup.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn var(&mut self) -> Result<u64, CodecError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let (&b, rest) = self.0.split_first().ok_or(CodecError("truncated"))?;
+            self.0 = rest;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(CodecError("varint too long"))
+    }
+
+    fn add_into(&mut self, to: &mut [u64]) -> Result<(), CodecError> {
+        for t in to {
+            *t = t.wrapping_add(self.var()?);
+        }
+        Ok(())
+    }
+
+    /// A sparse array: a mask of the non-zero slots, then their values.
+    fn add_sparse(&mut self, to: &mut [u64; 24]) -> Result<(), CodecError> {
+        let mask = self.var()?;
+        if mask >> 24 != 0 {
+            return Err(CodecError("hour mask"));
+        }
+        for (h, t) in to.iter_mut().enumerate() {
+            if mask & (1 << h) != 0 {
+                *t = t.wrapping_add(self.var()?);
+            }
+        }
+        Ok(())
+    }
+
+    fn add_hist(&mut self, to: &mut Hist) -> Result<(), CodecError> {
+        let n = usize::try_from(self.var()?).map_err(|_| CodecError("hist length"))?;
+        if n > usize::from(bucket_of(DAY)) + 1 {
+            return Err(CodecError("hist length"));
+        }
+        let mut pairs = Vec::with_capacity(n);
+        let mut bucket = 0u64;
+        for i in 0..n {
+            let step = self.var()?;
+            bucket += step;
+            if (i > 0 && step == 0) || bucket > u64::from(bucket_of(DAY)) {
+                return Err(CodecError("hist bucket"));
+            }
+            pairs.push((bucket as u16, self.var()?));
+        }
+        to.merge_sorted(pairs.into_iter());
+        Ok(())
+    }
+}
+
+fn put_sparse(out: &mut Vec<u8>, v: &[u64; 24]) {
+    let mask = v
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| **x != 0)
+        .fold(0u64, |m, (h, _)| m | 1 << h);
+    put_var(out, mask);
+    for x in v.iter().filter(|x| **x != 0) {
+        put_var(out, *x);
+    }
+}
+
+fn put_hist(out: &mut Vec<u8>, h: &Hist) {
+    put_var(out, h.0.len() as u64);
+    let mut prev = 0u16;
+    for (b, c) in &h.0 {
+        put_var(out, u64::from(b - prev));
+        put_var(out, *c);
+        prev = *b;
+    }
+}
+
+impl Rollup {
+    /// The stored form: a version byte, a mask of the non-empty field
+    /// groups, then those groups as LEB128 varints (histograms as
+    /// bucket-delta and count pairs, hour arrays as a mask and the non-zero
+    /// hours). A typical day row is a few dozen bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut mask = 0u32;
+        let mut body = Vec::with_capacity(64);
+        let scalars = |body: &mut Vec<u8>, mask: &mut u32, fields: &[(u32, u64)]| {
+            for &(bit, v) in fields {
+                if v != 0 {
+                    *mask |= bit;
+                    put_var(body, v);
+                }
+            }
+        };
+        scalars(
+            &mut body,
+            &mut mask,
+            &[
+                (F_ISSUED, self.issued),
+                (F_SERVED, self.served),
+                (F_ABANDONED, self.abandoned),
+                (F_WITHIN, self.within_target),
+            ],
+        );
+        for (bit, h) in [(F_WAIT, &self.wait), (F_SERVICE, &self.service)] {
+            if !h.0.is_empty() {
+                mask |= bit;
+                put_hist(&mut body, h);
+            }
+        }
+        for (bit, v) in [(F_SCORES, &self.scores), (F_SESSION, &self.session_scores)] {
+            if *v != [0; 4] {
+                mask |= bit;
+                v.iter().for_each(|x| put_var(&mut body, *x));
+            }
+        }
+        if self.ikm.responses != 0 || self.ikm.sums != [0; 9] {
+            mask |= F_IKM;
+            put_var(&mut body, self.ikm.responses);
+            self.ikm.sums.iter().for_each(|x| put_var(&mut body, *x));
+        }
+        scalars(&mut body, &mut mask, &[(F_FLAGGED, self.flagged)]);
+        for (bit, v) in [
+            (F_HOUR_VISITS, &self.hour_visits),
+            (F_HOUR_WAIT, &self.hour_wait_s),
+        ] {
+            if *v != [0; 24] {
+                mask |= bit;
+                put_sparse(&mut body, v);
+            }
+        }
+        scalars(
+            &mut body,
+            &mut mask,
+            &[
+                (F_QUICK, self.quick),
+                (F_QR, self.qr),
+                (F_EXCLUDED, self.excluded),
+            ],
+        );
+        let mut out = Vec::with_capacity(body.len() + 4);
+        out.push(CODEC_V1);
+        put_var(&mut out, u64::from(mask));
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Reads a stored rollup.
+    pub fn decode(bytes: &[u8]) -> Result<Rollup, CodecError> {
+        let mut r = Rollup::default();
+        r.merge_encoded(bytes)?;
+        Ok(r)
+    }
+
+    /// Adds a stored rollup to this one without building it first (reports
+    /// fold thousands of rows this way). On error nothing is promised about
+    /// `self`; callers discard it.
+    pub fn merge_encoded(&mut self, bytes: &[u8]) -> Result<(), CodecError> {
+        let (&v, rest) = bytes.split_first().ok_or(CodecError("empty"))?;
+        if v != CODEC_V1 {
+            return Err(CodecError("unknown encoding version"));
+        }
+        let mut r = Reader(rest);
+        let mask = r.var()?;
+        if mask & !u64::from(F_ALL) != 0 {
+            return Err(CodecError("unknown field"));
+        }
+        let mask = mask as u32;
+        let has = |bit: u32| mask & bit != 0;
+        let one = |bit: u32, to: &mut u64, r: &mut Reader<'_>| -> Result<(), CodecError> {
+            if has(bit) {
+                *to = to.wrapping_add(r.var()?);
+            }
+            Ok(())
+        };
+        one(F_ISSUED, &mut self.issued, &mut r)?;
+        one(F_SERVED, &mut self.served, &mut r)?;
+        one(F_ABANDONED, &mut self.abandoned, &mut r)?;
+        one(F_WITHIN, &mut self.within_target, &mut r)?;
+        if has(F_WAIT) {
+            r.add_hist(&mut self.wait)?;
+        }
+        if has(F_SERVICE) {
+            r.add_hist(&mut self.service)?;
+        }
+        if has(F_SCORES) {
+            r.add_into(&mut self.scores)?;
+        }
+        if has(F_SESSION) {
+            r.add_into(&mut self.session_scores)?;
+        }
+        if has(F_IKM) {
+            self.ikm.responses = self.ikm.responses.wrapping_add(r.var()?);
+            r.add_into(&mut self.ikm.sums)?;
+        }
+        one(F_FLAGGED, &mut self.flagged, &mut r)?;
+        if has(F_HOUR_VISITS) {
+            r.add_sparse(&mut self.hour_visits)?;
+        }
+        if has(F_HOUR_WAIT) {
+            r.add_sparse(&mut self.hour_wait_s)?;
+        }
+        one(F_QUICK, &mut self.quick, &mut r)?;
+        one(F_QR, &mut self.qr, &mut r)?;
+        one(F_EXCLUDED, &mut self.excluded, &mut r)?;
+        if !r.0.is_empty() {
+            return Err(CodecError("trailing bytes"));
+        }
+        Ok(())
+    }
+
+    /// Adds `new - old` field by field: how a month row follows a changed
+    /// day row (a review can lower counts, so the difference may be
+    /// negative; arithmetic wraps and the sums come out exact).
+    pub fn add_difference(&mut self, new: &Rollup, old: &Rollup) {
+        let d = |to: &mut u64, n: u64, o: u64| *to = to.wrapping_add(n.wrapping_sub(o));
+        d(&mut self.issued, new.issued, old.issued);
+        d(&mut self.served, new.served, old.served);
+        d(&mut self.abandoned, new.abandoned, old.abandoned);
+        d(
+            &mut self.within_target,
+            new.within_target,
+            old.within_target,
+        );
+        for (h, (n, o)) in [
+            (&mut self.wait, (&new.wait, &old.wait)),
+            (&mut self.service, (&new.service, &old.service)),
+        ] {
+            for (b, c) in &n.0 {
+                h.add_count(*b, *c);
+            }
+            for (b, c) in &o.0 {
+                h.add_count(*b, c.wrapping_neg());
+            }
+        }
+        for i in 0..4 {
+            d(&mut self.scores[i], new.scores[i], old.scores[i]);
+            d(
+                &mut self.session_scores[i],
+                new.session_scores[i],
+                old.session_scores[i],
+            );
+        }
+        d(
+            &mut self.ikm.responses,
+            new.ikm.responses,
+            old.ikm.responses,
+        );
+        for i in 0..9 {
+            d(&mut self.ikm.sums[i], new.ikm.sums[i], old.ikm.sums[i]);
+        }
+        d(&mut self.flagged, new.flagged, old.flagged);
+        for h in 0..24 {
+            d(
+                &mut self.hour_visits[h],
+                new.hour_visits[h],
+                old.hour_visits[h],
+            );
+            d(
+                &mut self.hour_wait_s[h],
+                new.hour_wait_s[h],
+                old.hour_wait_s[h],
+            );
+        }
+        d(&mut self.quick, new.quick, old.quick);
+        d(&mut self.qr, new.qr, old.qr);
+        d(&mut self.excluded, new.excluded, old.excluded);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample(seed: u64) -> Rollup {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut r = Rollup {
+            issued: rng.u64(0..50),
+            served: rng.u64(0..50),
+            abandoned: rng.u64(0..3),
+            within_target: rng.u64(0..40),
+            flagged: rng.u64(0..2),
+            quick: rng.u64(0..3),
+            qr: rng.u64(0..10),
+            excluded: rng.u64(0..2),
+            ..Rollup::default()
+        };
+        for _ in 0..rng.usize(0..40) {
+            r.wait.add(rng.i64(0..90_000));
+            r.service.add(rng.i64(0..3_000));
+        }
+        for i in 0..4 {
+            r.scores[i] = rng.u64(0..20);
+            r.session_scores[i] = rng.u64(0..3);
+        }
+        r.ikm.responses = rng.u64(0..10);
+        for s in &mut r.ikm.sums {
+            *s = rng.u64(0..40);
+        }
+        for h in rng.usize(0..24)..24 {
+            r.hour_visits[h] = rng.u64(0..9);
+            r.hour_wait_s[h] = rng.u64(0..9_000);
+        }
+        r
+    }
+
+    #[test]
+    fn a_rollup_reads_back_exactly_from_its_compact_encoding() {
+        assert_eq!(
+            Rollup::decode(&Rollup::default().encode()),
+            Ok(Rollup::default())
+        );
+        assert_eq!(
+            Rollup::default().encode().len(),
+            2,
+            "an empty row is two bytes"
+        );
+        for seed in 0..500 {
+            let r = sample(seed);
+            assert_eq!(Rollup::decode(&r.encode()), Ok(r.clone()), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn merging_an_encoded_rollup_equals_merging_the_rollup() {
+        for seed in 0..200 {
+            let (a, b) = (sample(seed), sample(seed + 1_000));
+            let mut want = a.clone();
+            want.merge(&b);
+            let mut got = a.clone();
+            got.merge_encoded(&b.encode()).unwrap();
+            assert_eq!(got, want, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_month_row_follows_day_rows_that_went_up_and_down() {
+        for seed in 0..200 {
+            let (old, new, other) = (sample(seed), sample(seed + 7), sample(seed + 13));
+            let mut month = old.clone();
+            month.merge(&other);
+            month.add_difference(&new, &old);
+            let mut want = new.clone();
+            want.merge(&other);
+            assert_eq!(month, want, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_rollup_is_refused_not_misread() {
+        let bytes = sample(3).encode();
+        assert!(Rollup::decode(&[]).is_err());
+        assert!(Rollup::decode(&[9, 0]).is_err(), "unknown version");
+        assert!(
+            Rollup::decode(&bytes[..bytes.len() - 1]).is_err(),
+            "truncated"
+        );
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Rollup::decode(&longer).is_err(), "trailing bytes");
+        assert!(
+            Rollup::decode(&[1, 0xff, 0xff, 0x7f]).is_err(),
+            "unknown field"
+        );
+        // Random bytes never panic.
+        let mut rng = fastrand::Rng::with_seed(1);
+        for _ in 0..5_000 {
+            let junk: Vec<u8> = (0..rng.usize(0..40)).map(|_| rng.u8(..)).collect();
+            let _ = Rollup::decode(&junk);
+        }
+    }
 
     #[test]
     fn buckets_are_contiguous_and_cover_a_day() {

@@ -70,9 +70,11 @@ const COUNT_ROSTER_ACTIVE: &str = "roster_active";
 
 /// The layout version written into new files. Version 2 scoped tickets by
 /// office, gave kiosk databases their own marks (instances) and tokens an
-/// expiry; a file of version 1 is refused with a clear message rather than
-/// misread.
-const SCHEMA_VERSION: u32 = 2;
+/// expiry; version 3 keeps rollups compact in day and month rows keyed so
+/// that a period is a key range (`crate::layout`). A file of version 2 is
+/// moved to version 3 when opened; a file of version 1 is refused with a
+/// clear message rather than misread.
+const SCHEMA_VERSION: u32 = 3;
 
 /// Why the store failed. Apart from [`StoreError::UnknownOffice`] these are
 /// server faults (5xx), not the caller's.
@@ -501,6 +503,14 @@ impl Store {
                     meta.insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes().as_slice())?;
                 }
                 Some(v) if v == SCHEMA_VERSION => {}
+                Some(2) => {
+                    let moved = crate::layout::migrate_v2(txn)?;
+                    meta.insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes().as_slice())?;
+                    tracing::info!(
+                        rollup_rows = moved,
+                        "moved the database from layout 2 to layout {SCHEMA_VERSION}"
+                    );
+                }
                 Some(found) => {
                     return Err(StoreError::Schema {
                         found,
@@ -1573,6 +1583,78 @@ mod tests {
             !store.revoke_token(t.token_id).await.unwrap(),
             "gone already"
         );
+    }
+
+    #[tokio::test]
+    async fn a_layout_2_file_is_moved_to_compact_day_and_month_rollups_with_the_same_figures() {
+        use crate::reports::{People, Period, asn_rows, office_row};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("collector.redb");
+        let old_office: TableDefinition<(&str, &str, &str), &[u8]> =
+            TableDefinition::new("rollup_office_day");
+        let old_nip: TableDefinition<(&str, &str, &str, &str), &[u8]> =
+            TableDefinition::new("rollup_nip_day");
+        let json = |served: u64, s4: u64| {
+            serde_json::json!({
+                "served": served, "issued": served, "scores": [0, 0, 1, s4],
+                "wait": {"30": served}, "hour_visits": [0,0,0,0,0,0,0,0,served,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]
+            })
+            .to_string()
+        };
+        let nip = "198503142010012001";
+        {
+            let db = Database::create(&path).unwrap();
+            let w = db.begin_write().unwrap();
+            w.open_table(META)
+                .unwrap()
+                .insert(META_SCHEMA, 2u32.to_be_bytes().as_slice())
+                .unwrap();
+            let mut t = w.open_table(old_office).unwrap();
+            for (day, served) in [("2026-06-30", 2), ("2026-07-01", 3), ("2026-08-15", 4)] {
+                t.insert(("alak", day, "KTP"), json(served, served).as_bytes())
+                    .unwrap();
+            }
+            drop(t);
+            let mut t = w.open_table(old_nip).unwrap();
+            for (day, served) in [("2026-07-01", 3), ("2026-08-15", 4)] {
+                t.insert(("alak", nip, day, "KTP"), json(served, served).as_bytes())
+                    .unwrap();
+            }
+            drop(t);
+            w.commit().unwrap();
+        }
+        let store = Store::open(&path).await.unwrap();
+        let db = store.database();
+        assert_eq!(crate::layout::verify(&db).unwrap(), Vec::<String>::new());
+        let p = Period {
+            from: "2026-07-01".parse().unwrap(),
+            to: "2026-12-31".parse().unwrap(),
+        };
+        let row = office_row(&db, &office("alak"), p).unwrap();
+        assert_eq!(row.figures.services, 7);
+        assert_eq!(row.figures.ratings, 2 + 7);
+        assert_eq!(row.figures.wait_p50_s, Some(30));
+        assert_eq!(row.previous.services, 2, "June is the previous semester");
+        let asn = asn_rows(
+            &db,
+            &office("alak").id,
+            &People::default(),
+            p,
+            Default::default(),
+        )
+        .unwrap();
+        assert_eq!(asn.len(), 1);
+        assert_eq!(asn[0].figures.services, 7);
+        let r = db.begin_read().unwrap();
+        assert!(r.open_table(old_office).is_err(), "the old table is gone");
+        assert!(r.open_table(old_nip).is_err(), "the old table is gone");
+        drop(r);
+        drop(db);
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(&path).await.unwrap();
+        let again = office_row(&store.database(), &office("alak"), p).unwrap();
+        assert_eq!(again.figures.services, 7);
     }
 
     #[tokio::test]
