@@ -107,6 +107,16 @@ struct ServeArgs {
     /// Most events per batch sent to the collector (at most 1000).
     #[arg(long, default_value_t = 500)]
     batch_max: usize,
+    /// Days acknowledged events, tickets and ratings stay in the kiosk's
+    /// file before they are pruned (today's and open tickets always stay;
+    /// nothing the collector has not acknowledged is pruned).
+    #[arg(
+        long,
+        env = "KIOSK_RETENTION_DAYS",
+        default_value_t = 7,
+        value_parser = clap::value_parser!(u64).range(1..=3650)
+    )]
+    retention_days: u64,
     /// Longest retry delay while the collector is unreachable, milliseconds.
     #[arg(long, default_value_t = 30_000, hide = true)]
     backoff_cap_ms: u64,
@@ -139,6 +149,7 @@ fn settings(a: ServeArgs) -> anyhow::Result<Settings> {
     s.forward.batch_max = a.batch_max.clamp(1, shared::wire::MAX_BATCH_EVENTS);
     s.forward.backoff_cap = Duration::from_millis(a.backoff_cap_ms.max(100));
     s.forward.backoff_base = s.forward.backoff_base.min(s.forward.backoff_cap);
+    s.retention = Duration::from_secs(a.retention_days * 86_400);
     Ok(s)
 }
 

@@ -18,6 +18,11 @@ pub enum KioskError {
     /// No such ticket.
     #[error("unknown ticket")]
     UnknownTicket,
+    /// A ticket of an earlier day the kiosk no longer keeps (410): the kiosk
+    /// works with today's and yesterday's tickets, and prunes acknowledged
+    /// ones past its retention.
+    #[error("ticket no longer kept")]
+    TicketGone,
     /// No valid session for this counter.
     #[error("not signed in")]
     NotSignedIn,
@@ -82,6 +87,16 @@ pub enum KioskError {
     StorageUnavailable,
 }
 
+/// What a citizen or an ASN reads for a ticket the kiosk no longer keeps.
+pub fn ticket_gone_msg() -> Msg {
+    Msg::new(
+        "Tiket ini sudah tidak tersedia di kiosk: kiosk hanya menyimpan tiket hari ini dan \
+         kemarin. Untuk dilayani hari ini, ambil nomor antrean baru.",
+        "This ticket is no longer available at the kiosk: the kiosk keeps only today's and \
+         yesterday's tickets. To be served today, take a new number.",
+    )
+}
+
 impl From<KioskError> for ApiError {
     fn from(e: KioskError) -> ApiError {
         use KioskError as K;
@@ -98,6 +113,11 @@ impl From<KioskError> for ApiError {
             K::UnknownTicket => {
                 ApiError::not_found(Msg::new("Tiket tidak ditemukan", "No such ticket"))
             }
+            K::TicketGone => ApiError::new(
+                actix_web::http::StatusCode::GONE,
+                "ticket_gone",
+                ticket_gone_msg(),
+            ),
             K::NotSignedIn => ApiError::unauthorized(Msg::new(
                 "Silakan masuk dengan NIP dan PIN di loket ini terlebih dahulu",
                 "Sign in at this counter with your NIP and PIN first",

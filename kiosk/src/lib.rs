@@ -16,6 +16,7 @@ pub mod pages;
 pub mod qr;
 pub mod routes;
 pub mod settings;
+pub mod simulation;
 pub mod startup;
 pub mod state;
 pub mod store;

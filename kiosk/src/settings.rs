@@ -41,7 +41,9 @@ pub struct Settings {
     pub startup_fetch_timeout: Duration,
     /// Forwarding pace.
     pub forward: crate::forward::ForwardSettings,
-    /// How long acknowledged events stay in the kiosk's log.
+    /// How long acknowledged events stay in the kiosk's log, and acknowledged
+    /// tickets and ratings in its tables (`--retention-days`, 7 by default;
+    /// today's and open tickets always stay).
     pub retention: Duration,
 }
 

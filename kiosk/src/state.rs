@@ -142,6 +142,15 @@ impl Ticket {
         matches!(self.status, TicketStatus::Waiting | TicketStatus::Serving)
     }
 
+    /// When it last changed: its latest time (issued, called, completed,
+    /// abandoned).
+    pub fn last_at(&self) -> Timestamp {
+        [self.called_at, self.completed_at, self.abandoned_at]
+            .into_iter()
+            .flatten()
+            .fold(self.issued_at, Timestamp::max)
+    }
+
     /// Seconds from issue to call.
     pub fn wait_s(&self) -> Option<i64> {
         self.called_at
@@ -224,6 +233,79 @@ pub struct DayRatings {
     pub score_sum: u64,
 }
 
+/// Rows the housekeeping found old enough to prune (see
+/// `Store::prunable_records`), handed to [`Tx::prune_records`].
+#[derive(Debug, Clone, Default)]
+pub struct Prunable {
+    /// Closed tickets whose events are all acknowledged, last changed before
+    /// the cutoff.
+    pub tickets: Vec<TicketId>,
+    /// Ratings whose event is acknowledged, sent before the cutoff.
+    pub ratings: Vec<RatingId>,
+    /// Daily numbering of past days.
+    pub day_seq: Vec<(ServiceCode, Date)>,
+}
+
+impl Prunable {
+    /// Whether there is nothing to prune.
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.ratings.is_empty() && self.day_seq.is_empty()
+    }
+}
+
+/// How many rows a prune deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Tickets.
+    pub tickets: usize,
+    /// Ratings.
+    pub ratings: usize,
+    /// Daily numbering rows.
+    pub day_seq: usize,
+}
+
+impl Pruned {
+    /// Adds another prune's counts.
+    pub fn add(&mut self, other: Pruned) {
+        self.tickets += other.tickets;
+        self.ratings += other.ratings;
+        self.day_seq += other.day_seq;
+    }
+
+    /// Whether nothing was deleted.
+    pub fn is_empty(&self) -> bool {
+        *self == Pruned::default()
+    }
+}
+
+/// How long after its id was made a ticket missing from memory counts as
+/// one the kiosk no longer keeps (410) rather than one it never had (404):
+/// every ticket of today and yesterday is in memory.
+pub const TICKET_FORGOTTEN_AFTER_HOURS: u64 = 24;
+
+/// The error for a ticket id the kiosk does not have: [`KioskError::TicketGone`]
+/// for an id made more than [`TICKET_FORGOTTEN_AFTER_HOURS`] ago (a ticket
+/// of an earlier day, forgotten or pruned), else
+/// [`KioskError::UnknownTicket`].
+pub fn missing_ticket(id: TicketId) -> KioskError {
+    let made_ms = id.0.get_timestamp().map(|ts| {
+        let (secs, nanos) = ts.to_unix();
+        u128::from(secs) * 1000 + u128::from(nanos / 1_000_000)
+    });
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let window_ms = u128::from(TICKET_FORGOTTEN_AFTER_HOURS) * 3_600_000;
+    match made_ms {
+        // Ticket ids are UUID v7 of the machine's clock, as `now_ms` is.
+        Some(made) if id.0.get_version_num() == 7 && made + window_ms < now_ms => {
+            KioskError::TicketGone
+        }
+        _ => KioskError::UnknownTicket,
+    }
+}
+
 /// Everything the kiosk knows now.
 #[derive(Debug)]
 pub struct KioskState {
@@ -292,6 +374,12 @@ pub struct Changes {
     pub acked: bool,
     /// Delete acknowledged events up to this sequence (retention).
     pub prune_through: Option<u64>,
+    /// Tickets to delete (retention; see [`Tx::prune_records`]).
+    pub pruned_tickets: BTreeSet<TicketId>,
+    /// Ratings to delete (retention).
+    pub pruned_ratings: BTreeSet<RatingId>,
+    /// Daily numbering of past days to delete (retention).
+    pub pruned_day_seq: BTreeSet<(ServiceCode, Date)>,
     /// Tablet tokens to rewrite or delete.
     pub tablets: BTreeSet<String>,
     /// Pairing codes to rewrite or delete.
@@ -314,10 +402,17 @@ impl Changes {
             && !self.config
             && !self.acked
             && self.prune_through.is_none()
+            && self.nothing_pruned()
             && self.tablets.is_empty()
             && self.pair_codes.is_empty()
             && !self.instance
             && !self.display
+    }
+
+    fn nothing_pruned(&self) -> bool {
+        self.pruned_tickets.is_empty()
+            && self.pruned_ratings.is_empty()
+            && self.pruned_day_seq.is_empty()
     }
 
     /// Whether anything must be written (a recall alone needs no commit).
@@ -331,6 +426,7 @@ impl Changes {
             && !self.config
             && !self.acked
             && self.prune_through.is_none()
+            && self.nothing_pruned()
             && self.tablets.is_empty()
             && self.pair_codes.is_empty()
             && !self.instance)
@@ -510,6 +606,26 @@ impl KioskState {
             .retain(|id, t| t.is_open() || t.day >= keep_from || last.contains(id));
         self.ratings_by_day.retain(|d, _| *d >= keep_from);
         self.day_seq.retain(|(_, d), _| *d >= keep_from);
+    }
+
+    /// The moment before which acknowledged tickets and ratings may be
+    /// pruned: `retention` before `now`, and never later than the start of
+    /// the office-local today (today's tickets feed the dashboard's figures).
+    pub fn prune_cutoff(&self, now: Timestamp, retention: SignedDuration) -> Timestamp {
+        let tz = &self.config.office().tz;
+        let start_of_today = tz.start_of_day(tz.day_of(now));
+        now.checked_sub(retention)
+            .unwrap_or(Timestamp::MIN)
+            .min(start_of_today)
+    }
+
+    /// Daily numbering of days before this one may be pruned: neither today's
+    /// nor yesterday's (a ticket waiting since yesterday keeps its number),
+    /// nor any day inside the retention.
+    pub fn numbering_kept_from(&self, cutoff: Timestamp, now: Timestamp) -> Date {
+        let tz = &self.config.office().tz;
+        let today = tz.day_of(now);
+        tz.day_of(cutoff).min(today.yesterday().unwrap_or(today))
     }
 }
 
@@ -859,12 +975,16 @@ impl Tx<'_> {
         self.state
             .tickets
             .get_mut(&id)
-            .ok_or(KioskError::UnknownTicket)
+            .ok_or_else(|| missing_ticket(id))
     }
 
-    /// Looks a ticket up.
+    /// Looks a ticket up (410 for one of an earlier day the kiosk no longer
+    /// keeps, 404 for one it never had).
     pub fn ticket(&self, id: TicketId) -> Result<&Ticket, KioskError> {
-        self.state.tickets.get(&id).ok_or(KioskError::UnknownTicket)
+        self.state
+            .tickets
+            .get(&id)
+            .ok_or_else(|| missing_ticket(id))
     }
 
     /// Service finished at the session's counter.
@@ -1137,6 +1257,55 @@ impl Tx<'_> {
         self.changes.prune_through = Some(seq.min(self.state.acked_through));
     }
 
+    /// Deletes tickets, ratings and daily numbering the housekeeping found
+    /// prunable (acknowledged, older than `cutoff`, see
+    /// `Store::prunable_records`), from redb and from memory. Checked again
+    /// here, under the writer, against what changed since they were found:
+    /// a ticket still in memory is kept if it is open, changed at or after
+    /// `cutoff`, belongs to today, or still awaits a rating on its counter's
+    /// tablet. A ticket no longer in memory cannot change any more (every
+    /// change goes through memory), and a rating never changes.
+    pub fn prune_records(&mut self, p: &Prunable, cutoff: Timestamp) -> Pruned {
+        let today = self.today();
+        let now = self.now;
+        let cutoff = cutoff.min(self.state.prune_cutoff(now, SignedDuration::ZERO));
+        let mut pruned = Pruned::default();
+        for id in &p.tickets {
+            if let Some(t) = self.state.tickets.get(id) {
+                let awaiting = t
+                    .counter
+                    .as_ref()
+                    .and_then(|c| self.state.awaiting_rating(c, now))
+                    .is_some_and(|a| a.id == *id);
+                if t.is_open() || t.last_at() >= cutoff || t.day >= today || awaiting {
+                    continue;
+                }
+                self.state.tickets.remove(id);
+            }
+            if self.changes.pruned_tickets.insert(*id) {
+                pruned.tickets += 1;
+            }
+        }
+        let gone = &self.changes.pruned_tickets;
+        self.state.counter_last.retain(|_, id| !gone.contains(id));
+        for id in &p.ratings {
+            if self.changes.pruned_ratings.insert(*id) {
+                pruned.ratings += 1;
+            }
+        }
+        let keep_from = self.state.numbering_kept_from(cutoff, self.now);
+        for (svc, day) in &p.day_seq {
+            if *day >= keep_from {
+                continue;
+            }
+            self.state.day_seq.remove(&(svc.clone(), *day));
+            if self.changes.pruned_day_seq.insert((svc.clone(), *day)) {
+                pruned.day_seq += 1;
+            }
+        }
+        pruned
+    }
+
     /// Records the collector's acknowledgement.
     pub fn set_acked(&mut self, applied_through: u64) {
         let mark = applied_through.min(self.state.next_seq - 1);
@@ -1200,6 +1369,19 @@ pub(crate) mod tests {
         }
     }
 
+    /// A UUID v7 ticket id made `days` days ago.
+    pub(crate) fn ticket_id_made_days_ago(days: u64) -> TicketId {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let random: [u8; 10] = uuid::Uuid::now_v7().as_bytes()[6..].try_into().unwrap();
+        TicketId(
+            uuid::Builder::from_unix_timestamp_millis(now_ms - days * 86_400_000, &random)
+                .into_uuid(),
+        )
+    }
+
     pub(crate) fn instance() -> InstanceId {
         InstanceId(uuid::Uuid::now_v7())
     }
@@ -1216,6 +1398,21 @@ pub(crate) mod tests {
             TicketId(uuid::Uuid::now_v7()),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_missing_ticket_of_an_earlier_day_is_gone_and_one_of_today_unknown() {
+        let old = ticket_id_made_days_ago(2);
+        assert!(matches!(missing_ticket(old), KioskError::TicketGone));
+        let recent = TicketId(uuid::Uuid::now_v7());
+        assert!(matches!(missing_ticket(recent), KioskError::UnknownTicket));
+        let v4 = uuid::Uuid::from_u128(0x0123_4567_89ab_4def_8123_4567_89ab_cdef);
+        for other in [uuid::Uuid::nil(), v4, uuid::Uuid::max()] {
+            assert!(matches!(
+                missing_ticket(TicketId(other)),
+                KioskError::UnknownTicket
+            ));
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::civil::Date;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use shared::ids::{ServiceCode, TicketId};
 use shared::wire::{Event, KioskConfig, RatingEvent};
 use shared::{InstanceId, Nip};
@@ -28,7 +28,9 @@ use tokio::sync::{oneshot, watch};
 
 use crate::clock::Clock;
 use crate::error::KioskError;
-use crate::state::{Changes, Config, KioskState, PairCode, PinFails, Session, Tablet, Ticket, Tx};
+use crate::state::{
+    Changes, Config, KioskState, PairCode, PinFails, Prunable, Session, Tablet, Ticket, Tx,
+};
 
 /// The event log (outbox): sequence -> event JSON.
 pub(crate) const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
@@ -57,6 +59,10 @@ pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta
 const RELOAD_DAYS: u64 = 3;
 /// The most jobs folded into one transaction.
 const MAX_GROUP: usize = 2048;
+/// Unacknowledged events [`Store::prunable_records`] reads for the tickets
+/// and ratings they name. With more (the collector far behind), nothing is
+/// pruned until it catches up: what is not acknowledged is kept anyway.
+pub const MAX_UNACKED_SCAN: usize = 20_000;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -320,6 +326,134 @@ impl Store {
         Ok(last)
     }
 
+    /// Tickets, ratings and daily numbering that may be pruned, at most
+    /// `limit` of each, oldest first:
+    ///
+    /// - closed tickets (not in the open index) whose latest time is before
+    ///   `cutoff`, named by no event after `acked`;
+    /// - ratings sent before `cutoff`, whose event is not after `acked`;
+    /// - numbering rows of days before `numbering_before`.
+    ///
+    /// Tables keyed by UUID v7 are in the order the rows were made, so the
+    /// scan stops at the first row too recent to prune (a later row is not
+    /// older but for clock corrections, and is found once the cutoff passes
+    /// the one before it); open tickets are stepped over. At most `4 * limit`
+    /// rows of each table are read. Every change of a ticket or rating
+    /// writes its event in the same transaction and events are deleted only
+    /// once acknowledged, so a row no event after `acked` names has all its
+    /// events acknowledged. `cutoff` must be no later than the start of the
+    /// office-local today ([`KioskState::prune_cutoff`]);
+    /// [`Tx::prune_records`] checks again under the writer.
+    pub fn prunable_records(
+        &self,
+        acked: u64,
+        cutoff: jiff::Timestamp,
+        numbering_before: Date,
+        limit: usize,
+    ) -> Result<Prunable, StoreError> {
+        let r = self.db.begin_read()?;
+        let scan = limit.saturating_mul(4);
+        let mut p = Prunable::default();
+        {
+            let tickets = r.open_table(TICKETS)?;
+            let open = r.open_table(OPEN_TICKETS)?;
+            for row in tickets.iter()?.take(scan) {
+                if p.tickets.len() >= limit {
+                    break;
+                }
+                let (k, v) = row?;
+                let t: Ticket = serde_json::from_slice(v.value())?;
+                if t.is_open() || open.get(k.value())?.is_some() {
+                    continue;
+                }
+                if t.last_at() >= cutoff {
+                    break;
+                }
+                p.tickets.push(t.id);
+            }
+        }
+        for row in r.open_table(RATINGS)?.iter()?.take(scan) {
+            if p.ratings.len() >= limit {
+                break;
+            }
+            let (_, v) = row?;
+            let rating: RatingEvent = serde_json::from_slice(v.value())?;
+            if rating.submitted_at >= cutoff {
+                break;
+            }
+            p.ratings.push(rating.rating_id);
+        }
+        for row in r.open_table(DAY_SEQ)?.iter()? {
+            if p.day_seq.len() >= limit {
+                break;
+            }
+            let (k, _) = row?;
+            if let Some((svc, day)) = parse_day_key(k.value())
+                && day < numbering_before
+            {
+                p.day_seq.push((svc, day));
+            }
+        }
+        if p.tickets.is_empty() && p.ratings.is_empty() {
+            return Ok(p);
+        }
+        // Leave out whatever an unacknowledged event names.
+        let mut tickets = std::collections::HashSet::new();
+        let mut ratings = std::collections::HashSet::new();
+        let events = r.open_table(EVENTS)?;
+        for (n, row) in events.range(acked.saturating_add(1)..)?.enumerate() {
+            if n >= MAX_UNACKED_SCAN {
+                tracing::debug!(
+                    acked,
+                    "many events not yet acknowledged; tickets and ratings are pruned once the \
+                     collector catches up"
+                );
+                p.tickets.clear();
+                p.ratings.clear();
+                return Ok(p);
+            }
+            let (_, v) = row?;
+            match serde_json::from_slice(v.value())? {
+                Event::TicketIssued { ticket_id, .. }
+                | Event::TicketCalled { ticket_id, .. }
+                | Event::TicketCompleted { ticket_id, .. }
+                | Event::TicketAbandoned { ticket_id, .. } => {
+                    tickets.insert(ticket_id);
+                }
+                Event::TicketTransferred {
+                    ticket_id,
+                    new_ticket_id,
+                    ..
+                } => {
+                    tickets.insert(ticket_id);
+                    tickets.insert(new_ticket_id);
+                }
+                Event::Rating(rating) => {
+                    ratings.insert(rating.rating_id);
+                    tickets.extend(rating.ticket_id);
+                }
+                Event::StaffSignedIn { .. }
+                | Event::StaffSignedOut { .. }
+                | Event::StaffBreak { .. } => {}
+            }
+        }
+        p.tickets.retain(|id| !tickets.contains(id));
+        p.ratings.retain(|id| !ratings.contains(id));
+        Ok(p)
+    }
+
+    /// How many rows the growing tables hold.
+    pub fn table_counts(&self) -> Result<TableCounts, StoreError> {
+        let r = self.db.begin_read()?;
+        Ok(TableCounts {
+            events: r.open_table(EVENTS)?.len()?,
+            tickets: r.open_table(TICKETS)?.len()?,
+            open_tickets: r.open_table(OPEN_TICKETS)?.len()?,
+            ratings: r.open_table(RATINGS)?.len()?,
+            day_seq: r.open_table(DAY_SEQ)?.len()?,
+        })
+    }
+
     /// Events from `from_seq` on, at most `limit`, in order (for forwarding).
     pub fn events_from(
         &self,
@@ -335,6 +469,21 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Rows in the kiosk's growing tables ([`Store::table_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    /// Events in the outbox (acknowledged ones until pruned).
+    pub events: u64,
+    /// Tickets.
+    pub tickets: u64,
+    /// Tickets in the open index.
+    pub open_tickets: u64,
+    /// Ratings.
+    pub ratings: u64,
+    /// Daily numbering rows.
+    pub day_seq: u64,
 }
 
 /// The single writer. When a commit fails and redb then refuses a new write
@@ -430,6 +579,11 @@ fn day_key(service: &ServiceCode, day: Date) -> String {
     format!("{service}|{day}")
 }
 
+fn parse_day_key(key: &str) -> Option<(ServiceCode, Date)> {
+    let (s, d) = key.split_once('|')?;
+    Some((ServiceCode::parse(s).ok()?, d.parse::<Date>().ok()?))
+}
+
 fn persist(db: &Database, st: &KioskState, ch: &Changes) -> Result<(), StoreError> {
     let w = db.begin_write()?;
     {
@@ -465,9 +619,21 @@ fn persist(db: &Database, st: &KioskState, ch: &Changes) -> Result<(), StoreErro
                 day_seq.insert(day_key(svc, *day).as_str(), n)?;
             }
         }
+        for (svc, day) in &ch.pruned_day_seq {
+            day_seq.remove(day_key(svc, *day).as_str())?;
+        }
+        // After the rewrites: a pruned ticket is no longer in memory, so
+        // nothing above wrote it again.
+        for id in &ch.pruned_tickets {
+            tickets.remove(id.as_u128())?;
+            open.remove(id.as_u128())?;
+        }
         let mut ratings = w.open_table(RATINGS)?;
         for r in &ch.ratings {
             ratings.insert(r.rating_id.0.as_u128(), serde_json::to_vec(r)?.as_slice())?;
+        }
+        for id in &ch.pruned_ratings {
+            ratings.remove(id.0.as_u128())?;
         }
         let mut tablets = w.open_table(TABLETS)?;
         for h in &ch.tablets {
@@ -573,11 +739,7 @@ fn load(db: &Database, config: KioskConfig) -> Result<(KioskState, bool), StoreE
     }
     for row in r.open_table(DAY_SEQ)?.iter()? {
         let (k, v) = row?;
-        let key = k.value();
-        let parsed = key
-            .split_once('|')
-            .and_then(|(s, d)| Some((ServiceCode::parse(s).ok()?, d.parse::<Date>().ok()?)));
-        if let Some(k) = parsed {
+        if let Some(k) = parse_day_key(k.value()) {
             st.day_seq.insert(k, v.value());
         }
     }
@@ -713,6 +875,294 @@ mod tests {
 mod prune_tests {
     use super::*;
     use crate::state::tests::config;
+    use crate::state::{Pruned, RatingInput, Session};
+    use crate::sync::{housekeeping_once, prune_records};
+    use jiff::SignedDuration;
+    use shared::{CounterId, RatingId, Score};
+
+    const WEEK: Duration = Duration::from_secs(7 * 86_400);
+
+    /// A store whose clock reads 10:00 office-local (Jakarta) `days_before`
+    /// days before tomorrow; gives it with tomorrow's date.
+    fn store_days_before(dir: &Path, days_before: i64) -> (Arc<Store>, Date) {
+        let cfg = config("Asia/Jakarta");
+        let tz = cfg.office.tz.clone();
+        let tomorrow = tz.day_of(jiff::Timestamp::now()).tomorrow().unwrap();
+        let day = tomorrow
+            .checked_sub(jiff::Span::new().days(days_before))
+            .unwrap();
+        let at = tz.start_of_day(day) + SignedDuration::from_hours(10);
+        let offset = at.as_second() - jiff::Timestamp::now().as_second();
+        let clock = Clock::with_offset_s(offset).without_correction();
+        let store = open(&dir.join("k.redb"))
+            .unwrap()
+            .start(cfg, clock)
+            .unwrap();
+        (Arc::new(store), tomorrow)
+    }
+
+    /// Moves the store's clock to 10:00 on `day` (forward only).
+    fn move_to(store: &Store, day: Date) {
+        let tz = store.read(|s| s.config.office().tz.clone());
+        let at = tz.start_of_day(day) + SignedDuration::from_hours(10);
+        let ahead = at.duration_since(store.clock().now()).as_secs();
+        assert!(ahead >= 0);
+        store.clock().advance(ahead);
+    }
+
+    fn counter(c: &str) -> CounterId {
+        CounterId::parse(c).unwrap()
+    }
+
+    async fn sign_in(store: &Store, c: &str) -> Session {
+        let (c, hash) = (counter(c), format!("session-{c}-{}", uuid::Uuid::now_v7()));
+        let nip = Nip::parse("198812252015031003").unwrap();
+        store
+            .exec(move |tx| tx.sign_in(&c, &nip, true, hash))
+            .await
+            .unwrap()
+    }
+
+    /// Issues a ticket for `service` and has `session` call, complete and
+    /// rate it on its tablet, in one job; gives the ticket and rating.
+    async fn visit(store: &Store, session: &Session, service: &str) -> (TicketId, RatingId) {
+        let (s, svc) = (session.clone(), ServiceCode::parse(service).unwrap());
+        store
+            .exec(move |tx| {
+                let id = tx.issue_ticket(&svc, new_ticket_id())?.id;
+                let called = tx.call_next(&s)?.ok_or(KioskError::UnknownTicket)?;
+                assert_eq!(called.id, id);
+                tx.complete(&s, id)?;
+                let input = RatingInput {
+                    ticket_id: Some(id),
+                    counter: None,
+                    score: Score::new(3).unwrap(),
+                    answers: None,
+                    comment: shared::Comment::new("Pelayanan baik, NIP petugas tercatat").unwrap(),
+                };
+                let r = tx.rate(input, RatingId(uuid::Uuid::now_v7()), &s.counter)?;
+                Ok((id, r.rating_id))
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn ack_all(store: &Store) {
+        store
+            .exec(|tx| {
+                let mark = tx.state.next_seq - 1;
+                tx.set_acked(mark);
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    fn has_ticket(store: &Store, id: TicketId) -> bool {
+        let r = store.db.begin_read().unwrap();
+        let t = r.open_table(TICKETS).unwrap();
+        t.get(id.as_u128()).unwrap().is_some()
+    }
+
+    fn has_rating(store: &Store, id: RatingId) -> bool {
+        let r = store.db.begin_read().unwrap();
+        let t = r.open_table(RATINGS).unwrap();
+        t.get(id.0.as_u128()).unwrap().is_some()
+    }
+
+    #[tokio::test]
+    async fn only_acknowledged_tickets_and_ratings_past_retention_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, tomorrow) = store_days_before(dir.path(), 10);
+        let l1 = sign_in(&store, "L1").await;
+        let (acked_ticket, acked_rating) = visit(&store, &l1, "ktp").await;
+        ack_all(&store).await;
+        let (pending_ticket, pending_rating) = visit(&store, &l1, "ktp").await;
+        move_to(&store, tomorrow);
+
+        let done = housekeeping_once(&store, WEEK).await;
+        assert_eq!(
+            done.pruned,
+            Pruned {
+                tickets: 1,
+                ratings: 1,
+                day_seq: 1
+            },
+            "only the acknowledged visit, and the numbering of its day"
+        );
+        assert!(!has_ticket(&store, acked_ticket) && !has_rating(&store, acked_rating));
+        assert!(
+            has_ticket(&store, pending_ticket) && has_rating(&store, pending_rating),
+            "what the collector has not acknowledged stays, however old"
+        );
+        assert!(store.read(|s| !s.tickets.contains_key(&acked_ticket)));
+
+        ack_all(&store).await;
+        let done = housekeeping_once(&store, WEEK).await;
+        assert_eq!((done.pruned.tickets, done.pruned.ratings), (1, 1));
+        assert!(!has_ticket(&store, pending_ticket) && !has_rating(&store, pending_rating));
+        let counts = store.table_counts().unwrap();
+        assert_eq!(
+            (counts.tickets, counts.ratings, counts.open_tickets),
+            (0, 0, 0)
+        );
+    }
+
+    #[tokio::test]
+    async fn acknowledged_tickets_inside_the_retention_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, tomorrow) = store_days_before(dir.path(), 6);
+        let l1 = sign_in(&store, "L1").await;
+        let (ticket, rating) = visit(&store, &l1, "ktp").await;
+        ack_all(&store).await;
+        move_to(&store, tomorrow);
+        let done = housekeeping_once(&store, WEEK).await;
+        assert!(done.pruned.is_empty(), "{done:?}");
+        assert!(has_ticket(&store, ticket) && has_rating(&store, rating));
+    }
+
+    #[tokio::test]
+    async fn todays_and_open_tickets_are_never_pruned_even_when_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, tomorrow) = store_days_before(dir.path(), 1);
+        // Yesterday: L1 starts serving a ticket it never finishes, another
+        // ticket waits for L1 all along, L2 serves and rates a visit.
+        // (The test roster has one ASN: signing in at L2 ends the session
+        // at L1, leaving its ticket being served.)
+        let l1 = sign_in(&store, "L1").await;
+        let ktp = ServiceCode::parse("ktp").unwrap();
+        let (s, k) = (l1.clone(), ktp.clone());
+        let serving = store
+            .exec(move |tx| {
+                let id = tx.issue_ticket(&k, new_ticket_id())?.id;
+                tx.call_next(&s)?;
+                Ok(id)
+            })
+            .await
+            .unwrap();
+        let l2 = sign_in(&store, "L2").await;
+        let (yesterdays, yesterdays_rating) = visit(&store, &l2, "akta").await;
+        let waiting = store
+            .exec(move |tx| Ok(tx.issue_ticket(&ktp, new_ticket_id())?.id))
+            .await
+            .unwrap();
+        // Today: another visit at L2.
+        move_to(&store, tomorrow);
+        let l2 = sign_in(&store, "L2").await;
+        let (todays, todays_rating) = visit(&store, &l2, "akta").await;
+        ack_all(&store).await;
+        assert!(store.read(|s| s.tickets.contains_key(&yesterdays)));
+
+        // No retention at all: everything acknowledged before today may go.
+        let done = housekeeping_once(&store, Duration::ZERO).await;
+        assert_eq!(
+            (done.pruned.tickets, done.pruned.ratings),
+            (1, 1),
+            "{done:?}"
+        );
+        assert!(!has_ticket(&store, yesterdays) && !has_rating(&store, yesterdays_rating));
+        assert!(
+            store.read(|s| !s.tickets.contains_key(&yesterdays)),
+            "a pruned ticket leaves memory too"
+        );
+        for (what, id) in [
+            ("serving", serving),
+            ("waiting", waiting),
+            ("today's", todays),
+        ] {
+            assert!(has_ticket(&store, id), "the {what} ticket is kept");
+            assert!(
+                store.read(|s| s.tickets.contains_key(&id)),
+                "{what} in memory"
+            );
+        }
+        assert!(has_rating(&store, todays_rating), "today's rating is kept");
+        assert_eq!(store.table_counts().unwrap().open_tickets, 2);
+        let figures = store.read(|s| crate::routes::dashboard::build(s, store.clock().now()).today);
+        assert_eq!(
+            (figures.served, figures.ratings),
+            (1, 1),
+            "today's figures are whole"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_ticket_still_awaiting_its_rating_on_the_tablet_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, tomorrow) = store_days_before(dir.path(), 1);
+        let l1 = sign_in(&store, "L1").await;
+        // Completed just before midnight, not rated yet.
+        let tz = store.read(|s| s.config.office().tz.clone());
+        let before_midnight = tz.start_of_day(tomorrow) - SignedDuration::from_mins(2);
+        store.clock().advance(
+            before_midnight
+                .duration_since(store.clock().now())
+                .as_secs(),
+        );
+        let (s, ktp) = (l1.clone(), ServiceCode::parse("ktp").unwrap());
+        let id = store
+            .exec(move |tx| {
+                let id = tx.issue_ticket(&ktp, new_ticket_id())?.id;
+                tx.call_next(&s)?;
+                tx.complete(&s, id)?;
+                Ok(id)
+            })
+            .await
+            .unwrap();
+        ack_all(&store).await;
+        store.clock().advance(3 * 60);
+        let done = housekeeping_once(&store, Duration::ZERO).await;
+        assert_eq!(done.pruned.tickets, 0, "the tablet may still rate it");
+        assert!(has_ticket(&store, id));
+        assert_eq!(
+            store.read(|s| s
+                .awaiting_rating(&counter("L1"), store.clock().now())
+                .map(|t| t.id)),
+            Some(id)
+        );
+        // Ten minutes after its completion it may go.
+        store.clock().advance(10 * 60);
+        let done = housekeeping_once(&store, Duration::ZERO).await;
+        assert_eq!(done.pruned.tickets, 1);
+        assert!(!has_ticket(&store, id));
+    }
+
+    #[tokio::test]
+    async fn a_large_backlog_is_pruned_in_bounded_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, tomorrow) = store_days_before(dir.path(), 10);
+        let l1 = sign_in(&store, "L1").await;
+        for _ in 0..250 {
+            visit(&store, &l1, "ktp").await;
+        }
+        ack_all(&store).await;
+        move_to(&store, tomorrow);
+        let now = store.clock().now();
+        let (acked, cutoff, before) = store.read(|s| {
+            let cutoff = s.prune_cutoff(now, SignedDuration::from_hours(7 * 24));
+            (s.acked_through, cutoff, s.numbering_kept_from(cutoff, now))
+        });
+        let p = store.prunable_records(acked, cutoff, before, 100).unwrap();
+        assert_eq!((p.tickets.len(), p.ratings.len()), (100, 100), "one chunk");
+
+        let pruned = prune_records(&store, WEEK, 100, 2).await;
+        assert_eq!(
+            (pruned.tickets, pruned.ratings),
+            (200, 200),
+            "two transactions of 100"
+        );
+        let counts = store.table_counts().unwrap();
+        assert_eq!((counts.tickets, counts.ratings), (50, 50));
+        let done = housekeeping_once(&store, WEEK).await;
+        assert_eq!((done.pruned.tickets, done.pruned.ratings), (50, 50));
+        assert!(done.events_through.is_some());
+        let counts = store.table_counts().unwrap();
+        assert_eq!(
+            (counts.tickets, counts.ratings, counts.day_seq),
+            (0, 0, 0),
+            "{counts:?}"
+        );
+    }
 
     #[tokio::test]
     async fn only_acknowledged_events_past_retention_are_pruned() {

@@ -10,6 +10,7 @@ use shared::sign::{self, HEADER_KIOSK_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use shared::wire::{ErrorBody, KioskConfig};
 
 use crate::clock::Clock;
+use crate::state::Pruned;
 use crate::store::Store;
 
 /// Why a call to the collector failed.
@@ -218,42 +219,135 @@ pub async fn refresh_config_forever(client: CollectorClient, store: Arc<Store>, 
     }
 }
 
-/// Every minute: ends expired sessions, forgets expired pairing links and old
-/// tickets from memory, and prunes acknowledged events older than
-/// `retention` from the log.
+/// Tickets and ratings deleted per transaction: a large backlog (a first
+/// start after an upgrade, a collector back after a long outage) is pruned
+/// in many small transactions, each one job of the writer among the others.
+pub const PRUNE_CHUNK: usize = 1000;
+/// Prune transactions per housekeeping round, at most (the rest waits for the
+/// next minute).
+pub const PRUNE_CHUNKS_PER_ROUND: usize = 20;
+
+/// What one housekeeping round pruned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Housekeeping {
+    /// Acknowledged events were deleted up to this sequence.
+    pub events_through: Option<u64>,
+    /// Tickets, ratings and daily numbering deleted.
+    pub pruned: Pruned,
+}
+
+/// Every minute, one [`housekeeping_once`].
 pub async fn housekeeping_forever(store: Arc<Store>, retention: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
+        housekeeping_once(&store, retention).await;
+    }
+}
+
+/// Ends expired sessions, forgets expired pairing links and old tickets
+/// from memory, prunes acknowledged events older than `retention` from the
+/// log, then acknowledged tickets and ratings older than `retention` (never
+/// today's, never open ones: [`prune_records`]). Failures are logged; the
+/// next round tries again.
+pub async fn housekeeping_once(store: &Arc<Store>, retention: Duration) -> Housekeeping {
+    let r = store
+        .exec(|tx| {
+            tx.expire_sessions();
+            tx.expire_pair_codes();
+            let today = tx.state.config.office().tz.day_of(tx.now);
+            tx.state.forget_old(today);
+            Ok(())
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::error!(error = %e, "housekeeping failed");
+    }
+    let mut done = Housekeeping::default();
+    let cutoff = store.clock().now()
+        - jiff::SignedDuration::try_from(retention).unwrap_or(jiff::SignedDuration::MAX);
+    let acked = store.read(|s| s.acked_through);
+    let s2 = Arc::clone(store);
+    let prunable =
+        tokio::task::spawn_blocking(move || s2.prunable_through(acked, cutoff, 10_000)).await;
+    if let Ok(Ok(Some(through))) = prunable {
         let r = store
-            .exec(|tx| {
-                tx.expire_sessions();
-                tx.expire_pair_codes();
-                let today = tx.state.config.office().tz.day_of(tx.now);
-                tx.state.forget_old(today);
+            .exec(move |tx| {
+                tx.prune_through(through);
                 Ok(())
             })
             .await;
-        if let Err(e) = r {
-            tracing::error!(error = %e, "housekeeping failed");
-        }
-        let cutoff = store.clock().now()
-            - jiff::SignedDuration::try_from(retention).unwrap_or(jiff::SignedDuration::MAX);
-        let acked = store.read(|s| s.acked_through);
-        let s2 = Arc::clone(&store);
-        let prunable =
-            tokio::task::spawn_blocking(move || s2.prunable_through(acked, cutoff, 10_000)).await;
-        if let Ok(Ok(Some(through))) = prunable {
-            let r = store
-                .exec(move |tx| {
-                    tx.prune_through(through);
-                    Ok(())
-                })
-                .await;
-            match r {
-                Ok(()) => tracing::info!(through, "pruned acknowledged events past retention"),
-                Err(e) => tracing::error!(error = %e, "pruning failed"),
+        match r {
+            Ok(()) => {
+                done.events_through = Some(through);
+                tracing::info!(through, "pruned acknowledged events past retention");
             }
+            Err(e) => tracing::error!(error = %e, "pruning failed"),
         }
     }
+    done.pruned = prune_records(store, retention, PRUNE_CHUNK, PRUNE_CHUNKS_PER_ROUND).await;
+    done
+}
+
+/// Prunes tickets and ratings the collector acknowledged (every event naming
+/// them is at or below the mark) that are older than `retention`, and the
+/// daily numbering of past days, in transactions of at most `chunk` tickets
+/// and `chunk` ratings, at most `max_chunks` of them. Never today's tickets
+/// or ratings, never an open ticket or one still awaiting its rating on the
+/// tablet. Logs the counts at info; gives them.
+pub async fn prune_records(
+    store: &Arc<Store>,
+    retention: Duration,
+    chunk: usize,
+    max_chunks: usize,
+) -> Pruned {
+    let retention = jiff::SignedDuration::try_from(retention).unwrap_or(jiff::SignedDuration::MAX);
+    let chunk = chunk.max(1);
+    let mut total = Pruned::default();
+    for _ in 0..max_chunks {
+        let now = store.clock().now();
+        let (acked, cutoff, numbering_before) = store.read(|s| {
+            let cutoff = s.prune_cutoff(now, retention);
+            (s.acked_through, cutoff, s.numbering_kept_from(cutoff, now))
+        });
+        let s2 = Arc::clone(store);
+        let found = tokio::task::spawn_blocking(move || {
+            s2.prunable_records(acked, cutoff, numbering_before, chunk)
+        })
+        .await;
+        let p = match found {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "cannot look for tickets and ratings to prune");
+                break;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot look for tickets and ratings to prune");
+                break;
+            }
+        };
+        if p.is_empty() {
+            break;
+        }
+        let full = p.tickets.len() >= chunk || p.ratings.len() >= chunk;
+        match store.exec(move |tx| Ok(tx.prune_records(&p, cutoff))).await {
+            Ok(n) => total.add(n),
+            Err(e) => {
+                tracing::error!(error = %e, "pruning tickets and ratings failed");
+                break;
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    if !total.is_empty() {
+        tracing::info!(
+            tickets = total.tickets,
+            ratings = total.ratings,
+            day_numbering = total.day_seq,
+            "pruned acknowledged tickets and ratings past retention"
+        );
+    }
+    total
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{PreEscaped, html};
 use shared::ServiceCode;
 
-use super::layout::{Page, error_box, t};
+use super::layout::{Page, error_box, t, ticket_not_found};
 use super::print::{self, PRINT_COOKIE};
 use crate::error::KioskError;
 use crate::routes::AppState;
@@ -179,14 +179,6 @@ pub async fn ticket(
                 }
             },
         ),
-        None => page.render(
-            StatusCode::NOT_FOUND,
-            t(lang, "Tidak ditemukan", "Not found"),
-            "",
-            html! {
-                (error_box(t(lang, "Nomor antrean ini tidak ditemukan.", "This ticket was not found.")))
-                p { a.button href="/" { (t(lang, "Kembali", "Back")) } }
-            },
-        ),
+        None => ticket_not_found(&page, id),
     }
 }

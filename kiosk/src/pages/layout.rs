@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use httpkit::lang::{page_lang, query_lang};
 use httpkit::{PageResponse, Shell};
 use maud::{Markup, html};
-use shared::{CounterId, Lang};
+use shared::{CounterId, Lang, TicketId};
 
 use crate::routes::AppState;
 
@@ -126,6 +126,34 @@ pub fn counter_not_found(page: &Page) -> HttpResponse {
         "",
         html! { (error_box(t(lang, "Loket ini tidak ada di kantor ini.", "This office has no such counter."))) },
     )
+}
+
+/// The page for a ticket this kiosk does not have: 410 for a ticket of an
+/// earlier day it no longer keeps (see [`crate::state::missing_ticket`]),
+/// 404 for an id it never had or one that does not parse.
+pub fn ticket_not_found(page: &Page, id: Option<TicketId>) -> HttpResponse {
+    let lang = page.lang;
+    let back = html! { p { a.button href="/" { (t(lang, "Kembali", "Back")) } } };
+    match id.map(crate::state::missing_ticket) {
+        Some(crate::error::KioskError::TicketGone) => page.render(
+            StatusCode::GONE,
+            t(lang, "Tiket tidak tersedia lagi", "Ticket no longer available"),
+            "",
+            html! {
+                (error_box(crate::error::ticket_gone_msg().get(lang)))
+                (back)
+            },
+        ),
+        _ => page.render(
+            StatusCode::NOT_FOUND,
+            t(lang, "Tidak ditemukan", "Not found"),
+            "",
+            html! {
+                (error_box(t(lang, "Nomor antrean ini tidak ditemukan.", "This ticket was not found.")))
+                (back)
+            },
+        ),
+    }
 }
 
 /// A face for a score 1..=4, drawn inline (no emoji font needed).

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{PreEscaped, html};
 
-use super::layout::{Page, error_box, t};
+use super::layout::{Page, error_box, t, ticket_not_found};
 use crate::qr;
 use crate::routes::AppState;
 
@@ -83,15 +83,7 @@ pub async fn page(
         ))
     });
     let Some((id, number, service, office, when, ahead, link)) = found else {
-        return page.render(
-            StatusCode::NOT_FOUND,
-            t(lang, "Tidak ditemukan", "Not found"),
-            "",
-            html! {
-                (error_box(t(lang, "Nomor antrean ini tidak ditemukan.", "This ticket was not found.")))
-                p { a.button href="/" { (t(lang, "Kembali", "Back")) } }
-            },
-        );
+        return ticket_not_found(&page, id);
     };
     page.scripts = &["/static/print.js"];
     // The page size follows the paper: `@page` cannot take a variable, so
