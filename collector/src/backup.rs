@@ -47,6 +47,7 @@ pub fn tables(t: &mut BackupTables<'_>) -> Result<(), BackupError> {
         .copy(COUNTERS)?
         .copy(OFFICE_SEEN)?
         .copy(FOLLOWUPS)?
+        .copy(crate::export::EVENT_DAYS)?
         .copy(AUDIT)?
         .copy(AUDIT_BY_OFFICE)?;
     Ok(())

@@ -109,6 +109,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Days raw kiosk events are kept after they arrive (0: forever; at
+    /// least 30 otherwise). Reports read rollups, which are kept forever,
+    /// as are service records, ratings and the audit trail.
+    #[arg(long, env = "COLLECTOR_EVENT_RETENTION_DAYS", default_value_t = 0)]
+    pub event_retention_days: u32,
 }
 
 impl From<ServeArgs> for Settings {
@@ -121,6 +126,7 @@ impl From<ServeArgs> for Settings {
             qr_expiry_s: a.qr_expiry_s,
             qr_rate_limit_per_min: a.qr_rate_limit_per_min,
             trusted_proxies: a.trusted_proxies,
+            event_retention_days: a.event_retention_days,
         }
     }
 }

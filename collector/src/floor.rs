@@ -23,7 +23,7 @@ const MAX_TRANSFERS: usize = 16;
 const SCAN_MARGIN: SignedDuration = SignedDuration::from_hours(48);
 
 /// The lowest UUID v7 made at `at`: the key of the first ticket taken then.
-fn v7_floor(at: Timestamp) -> u128 {
+pub(crate) fn v7_floor(at: Timestamp) -> u128 {
     let ms = u128::try_from(at.as_millisecond().max(0)).unwrap_or(0);
     (ms & 0xFFFF_FFFF_FFFF) << 80
 }

@@ -382,6 +382,7 @@ enum Job {
     Batch(BatchJob, oneshot::Sender<Result<BatchOutcome, IngestError>>),
     Qr(QrJob, oneshot::Sender<Result<QrOutcome, IngestError>>),
     Change(Change, oneshot::Sender<Result<ChangeOutcome, IngestError>>),
+    Prune(jiff::civil::Date, oneshot::Sender<Result<u64, IngestError>>),
     Ping(oneshot::Sender<()>),
 }
 
@@ -430,6 +431,7 @@ pub fn start(db: Arc<Database>) -> Result<Ingest, IngestError> {
         w.open_table(RATINGS)?;
         w.open_table(PENDING)?;
         crate::layout::create(&w)?;
+        w.open_table(crate::export::EVENT_DAYS)?;
         w.open_table(RATINGS_BY_TICKET)?;
         w.open_table(NIP_RATINGS)?;
         w.open_table(COUNTERS)?;
@@ -496,6 +498,14 @@ impl Ingest {
         rx.await.map_err(|_| gone())?
     }
 
+    /// Deletes a few days' raw events received before `before` (UTC days);
+    /// returns how many went, 0 once none is left (see [`crate::export`]).
+    pub async fn prune_events(&self, before: jiff::civil::Date) -> Result<u64, IngestError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs.send(Job::Prune(before, tx)).map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
     /// Whether the writer thread answers (within 5 s): `/healthz` says
     /// unhealthy when it has stopped or is stuck.
     pub async fn ping(&self) -> bool {
@@ -515,6 +525,7 @@ enum Reply {
     Batch(oneshot::Sender<Result<BatchOutcome, IngestError>>),
     Qr(oneshot::Sender<Result<QrOutcome, IngestError>>),
     Change(oneshot::Sender<Result<ChangeOutcome, IngestError>>),
+    Prune(oneshot::Sender<Result<u64, IngestError>>),
 }
 
 /// A job without its reply channel.
@@ -522,6 +533,7 @@ enum Work {
     Batch(BatchJob),
     Qr(QrJob),
     Change(Change),
+    Prune(jiff::civil::Date),
 }
 
 /// What a job came to.
@@ -529,6 +541,7 @@ enum Outcome {
     Batch(BatchOutcome),
     Qr(QrOutcome),
     Change(ChangeOutcome),
+    Pruned(u64),
 }
 
 impl Reply {
@@ -538,6 +551,8 @@ impl Reply {
             (Reply::Batch(tx), Ok(Outcome::Batch(o))) => drop(tx.send(Ok(o))),
             (Reply::Qr(tx), Ok(Outcome::Qr(o))) => drop(tx.send(Ok(o))),
             (Reply::Change(tx), Ok(Outcome::Change(o))) => drop(tx.send(Ok(o))),
+            (Reply::Prune(tx), Ok(Outcome::Pruned(n))) => drop(tx.send(Ok(n))),
+            (Reply::Prune(tx), Err(e)) => drop(tx.send(Err(e))),
             (Reply::Batch(tx), Err(e)) => drop(tx.send(Err(e))),
             (Reply::Qr(tx), Err(e)) => drop(tx.send(Err(e))),
             (Reply::Change(tx), Err(e)) => drop(tx.send(Err(e))),
@@ -584,6 +599,10 @@ fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>, failed: &AtomicBool) {
                     work.push(Work::Change(c));
                     replies.push(Reply::Change(tx));
                 }
+                Job::Prune(before, tx) => {
+                    work.push(Work::Prune(before));
+                    replies.push(Reply::Prune(tx));
+                }
             }
         }
         if work.is_empty() {
@@ -621,8 +640,18 @@ fn run_writer(db: &Database, rx: &mpsc::Receiver<Job>, failed: &AtomicBool) {
     }
 }
 
+/// (day, kiosk, instance) rows of raw events one prune job deletes.
+const PRUNE_DAYS_PER_JOB: usize = 16;
+
 fn apply_group(db: &Database, group: Vec<Work>) -> Result<Vec<Outcome>, IngestError> {
     let w = db.begin_write()?;
+    let prunes: Vec<Option<jiff::civil::Date>> = group
+        .iter()
+        .map(|j| match j {
+            Work::Prune(d) => Some(*d),
+            _ => None,
+        })
+        .collect();
     let mut out = Vec::with_capacity(group.len());
     {
         let mut cx = Cx::open(&w)?;
@@ -631,9 +660,16 @@ fn apply_group(db: &Database, group: Vec<Work>) -> Result<Vec<Outcome>, IngestEr
                 Work::Batch(b) => Outcome::Batch(cx.apply_batch(b)?),
                 Work::Qr(q) => Outcome::Qr(cx.apply_qr(q)?),
                 Work::Change(c) => Outcome::Change(cx.apply_change(c)?),
+                Work::Prune(_) => Outcome::Pruned(0),
             });
         }
         cx.flush()?;
+    }
+    // Pruning opens the event tables itself, after the group's own use.
+    for (o, before) in out.iter_mut().zip(prunes) {
+        if let (Outcome::Pruned(n), Some(before)) = (o, before) {
+            *n = crate::export::prune(&w, before, PRUNE_DAYS_PER_JOB)?;
+        }
     }
     w.commit()?;
     Ok(out)
@@ -651,6 +687,7 @@ struct Cx<'t> {
     ratings_t: Table<'t, u128, &'static [u8]>,
     pending_t: Table<'t, (&'static str, u128), &'static [u8]>,
     rollups: crate::layout::Writer<'t>,
+    event_days_t: Table<'t, (u32, u128, u128), (u64, u64)>,
     offices_t: Table<'t, &'static str, &'static [u8]>,
     roster_t: Table<'t, (&'static str, &'static str), &'static [u8]>,
     by_ticket_t: Table<'t, (&'static str, u128, u128), ()>,
@@ -679,6 +716,7 @@ impl<'t> Cx<'t> {
             ratings_t: w.open_table(RATINGS)?,
             pending_t: w.open_table(PENDING)?,
             rollups: crate::layout::Writer::open(w)?,
+            event_days_t: w.open_table(crate::export::EVENT_DAYS)?,
             offices_t: w.open_table(OFFICES)?,
             roster_t: w.open_table(crate::store::ROSTER)?,
             by_ticket_t: w.open_table(RATINGS_BY_TICKET)?,
@@ -834,6 +872,16 @@ impl<'t> Cx<'t> {
             return Ok(BatchOutcome::Refused(refusal));
         }
         let through = (seq - 1).max(mark);
+        if let (Some(first), Some(last)) = (fresh.first(), fresh.last()) {
+            crate::export::note_arrival(
+                &mut self.event_days_t,
+                b.received_at,
+                k,
+                instance.as_u128(),
+                first.1,
+                last.1,
+            )?;
+        }
         for (_, seq, event, raw) in fresh {
             *self.added.entry(COUNT_EVENTS).or_default() += 1;
             self.events
@@ -1860,6 +1908,120 @@ mod tests {
             },
         ];
         (id, events)
+    }
+
+    #[tokio::test]
+    async fn raw_events_are_exported_by_arrival_day_and_pruned_past_retention_keeping_reports() {
+        use crate::export::{Format, Sink, export};
+        struct Collect(Vec<u8>);
+        impl Sink for Collect {
+            fn send(&mut self, chunk: Vec<u8>) -> bool {
+                self.0.extend(chunk);
+                true
+            }
+        }
+        let run = |db: &Arc<Database>, from: &str, to: &str, format| {
+            let mut c = Collect(Vec::new());
+            let rows = export(
+                db,
+                from.parse().unwrap(),
+                to.parse().unwrap(),
+                format,
+                &mut c,
+            )
+            .unwrap();
+            (rows, String::from_utf8(c.0).unwrap())
+        };
+        let mut f = fixture().await;
+        let (t, mut ev) = visit(&f, ASN, 0);
+        ev.push(Event::Rating(rating(
+            Some(t),
+            None,
+            4,
+            at(&f, 320),
+            Channel::Tablet,
+        )));
+        assert_eq!(f.send("alak", ev).await, BatchOutcome::Applied(4));
+        let (t2, ev2) = visit(&f, ASN, 900);
+        assert_eq!(f.send("alak", ev2).await, BatchOutcome::Applied(7));
+        assert!(matches!(
+            f.qr("alak", t2, 3, 1300).await,
+            QrOutcome::Accepted(_)
+        ));
+        let db = f.store.database();
+        // Received 2026-11-02 (UTC): every kiosk event once, in order, as sent.
+        let (rows, nd) = run(&db, "2026-11-02", "2026-11-02", Format::Ndjson);
+        let lines: Vec<serde_json::Value> = nd
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let kiosk: Vec<_> = lines.iter().filter(|l| l["source"] == "kiosk").collect();
+        assert_eq!(kiosk.len(), 7);
+        assert_eq!(
+            kiosk
+                .iter()
+                .map(|l| l["seq"].as_u64().unwrap())
+                .collect::<Vec<_>>(),
+            (1..=7).collect::<Vec<_>>()
+        );
+        assert_eq!(kiosk[0]["event"]["type"], "ticket_issued");
+        assert_eq!(kiosk[0]["received_day"], "2026-11-02");
+        // The phone rating's id was minted now, so it belongs to today.
+        assert_eq!(rows, 7);
+        let today = crate::export::utc_day(Timestamp::now()).to_string();
+        let (rows, csv) = run(&db, &today, &today, Format::Csv);
+        assert_eq!(rows, 1, "{csv}");
+        let mut rd = csv::Reader::from_reader(csv.as_bytes());
+        let rec = rd.records().next().unwrap().unwrap();
+        assert_eq!(&rec[0], "phone");
+        let ev: serde_json::Value = serde_json::from_str(&rec[6]).unwrap();
+        assert_eq!(ev["score"], 3);
+        let (rows, csv) = run(&db, "2026-11-02", "2026-11-02", Format::Csv);
+        assert_eq!(
+            (
+                rows,
+                csv::Reader::from_reader(csv.as_bytes()).records().count()
+            ),
+            (7, 7)
+        );
+        assert_eq!(run(&db, "2026-11-03", "2026-11-04", Format::Ndjson).0, 0);
+
+        let before = f.office_figures("alak").await;
+        // Retention: nothing received on or after the cut-off goes.
+        let ingest = f.store.ingest();
+        assert_eq!(
+            ingest
+                .prune_events("2026-11-02".parse().unwrap())
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(run(&db, "2026-11-02", "2026-11-02", Format::Ndjson).0, 7);
+        assert_eq!(
+            ingest
+                .prune_events("2026-11-03".parse().unwrap())
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            ingest
+                .prune_events("2026-11-03".parse().unwrap())
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(run(&db, "2026-11-01", "2026-11-03", Format::Ndjson).0, 0);
+        let r = db.begin_read().unwrap();
+        assert_eq!(
+            redb::ReadableTableMetadata::len(&r.open_table(EVENTS).unwrap()).unwrap(),
+            0
+        );
+        drop(r);
+        // Reports read rollups: unchanged; the kiosk carries on from its mark.
+        assert_eq!(f.office_figures("alak").await, before);
+        let (_, ev3) = visit(&f, ASN, 2000);
+        assert_eq!(f.send("alak", ev3).await, BatchOutcome::Applied(10));
     }
 
     #[tokio::test]

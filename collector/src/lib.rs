@@ -19,6 +19,8 @@
 //!   compact encoding; [`layout`]: where rollups live (a period is a key range);
 //!   [`reports`]: office and ASN reports read from rollups; [`floor`]: a
 //!   ticket's place in the queue and an office's live view, from tickets.
+//! - [`export`]: the raw event log streamed for analytics, and its
+//!   retention.
 //! - [`auth`]: secrets, hashes, and the admin-token extractor.
 //! - [`pages`]: server-rendered pages (maud): the citizens' phone pages, the
 //!   staff pages; [`phone`]: the checks and rules of a citizen's phone
@@ -27,7 +29,7 @@
 //! - [`roster`]: roster CSV/JSON parsing, validation and PIN hashing.
 //!
 //! Architecture invariants: redb is touched only in [`store`], [`ingest`],
-//! [`layout`], [`reports`] and [`floor`], never on the async threads; events, ratings and rollups
+//! [`layout`], [`export`], [`reports`] and [`floor`], never on the async threads; events, ratings and rollups
 //! are written only by the ingest writer thread; secrets are stored hashed (tokens: SHA-256, PINs:
 //! argon2) except kiosk keys, which the collector needs in plain to verify
 //! HMACs; the collector never depends on the kiosk crate.
@@ -38,6 +40,7 @@ pub mod backup;
 pub mod bias;
 pub mod charts;
 pub mod cli;
+pub mod export;
 pub mod floor;
 pub mod ingest;
 pub mod layout;

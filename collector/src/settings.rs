@@ -29,6 +29,10 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` is believed for those limits;
     /// empty: the TCP peer is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Days raw kiosk events are kept after they arrive (UTC days); 0 keeps
+    /// them forever. Rollups, service records, ratings and the audit trail
+    /// are kept regardless. At least [`crate::export::MIN_RETENTION_DAYS`].
+    pub event_retention_days: u32,
 }
 
 /// The default data directory.
@@ -56,6 +60,7 @@ impl Settings {
             qr_expiry_s: DEFAULT_QR_EXPIRY_S,
             qr_rate_limit_per_min: DEFAULT_QR_RATE_LIMIT_PER_MIN,
             trusted_proxies: Vec::new(),
+            event_retention_days: 0,
         }
     }
 }

@@ -65,6 +65,8 @@ pub struct Application {
     /// directory without `--admin-token`): the caller prints it, and tests
     /// use it. `None` when the token was given or already stored.
     admin_token_printed: Option<String>,
+    /// Raw event retention in days (0: forever).
+    event_retention_days: u32,
 }
 
 impl std::fmt::Debug for Application {
@@ -87,6 +89,15 @@ impl Application {
             anyhow::bail!(
                 "--qr-rate-limit-per-min must be at least 1 (the default is 60 per client address \
                  and minute)"
+            );
+        }
+        if settings.event_retention_days != 0
+            && settings.event_retention_days < crate::export::MIN_RETENTION_DAYS
+        {
+            anyhow::bail!(
+                "--event-retention-days must be 0 (keep raw events forever) or at least {} \
+                 (kiosks may resend a week of events)",
+                crate::export::MIN_RETENTION_DAYS
             );
         }
         let public_url = settings
@@ -171,6 +182,7 @@ impl Application {
             store,
             server,
             admin_token_printed,
+            event_retention_days: settings.event_retention_days,
         })
     }
 
@@ -211,7 +223,15 @@ impl Application {
     /// Serves until stopped: SIGINT/SIGTERM (actix finishes in-flight
     /// requests) or [`ServerHandle::stop`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        if self.event_retention_days == 0 {
+            return self.server.await;
+        }
+        let retention =
+            crate::export::retention_forever(self.store.clone(), self.event_retention_days);
+        tokio::select! {
+            served = self.server => served,
+            () = retention => Ok(()),
+        }
     }
 }
 

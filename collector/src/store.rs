@@ -505,6 +505,7 @@ impl Store {
                 Some(v) if v == SCHEMA_VERSION => {}
                 Some(2) => {
                     let moved = crate::layout::migrate_v2(txn)?;
+                    crate::export::index_all(txn, crate::export::utc_day(jiff::Timestamp::now()))?;
                     meta.insert(META_SCHEMA, SCHEMA_VERSION.to_be_bytes().as_slice())?;
                     tracing::info!(
                         rollup_rows = moved,

@@ -79,6 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/api/v1/tokens").route(web::post().to(admin::create_token)))
         .service(resource("/api/v1/backup").route(web::get().to(admin::backup)))
+        .service(resource("/api/v1/export/events").route(web::get().to(admin::export_events)))
         .service(resource("/api/v1/tokens/{token_id}").route(web::delete().to(admin::revoke_token)))
         .service(resource("/api/v1/reports/offices").route(web::get().to(reports::offices)))
         .service(

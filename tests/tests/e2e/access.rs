@@ -629,6 +629,20 @@ fn rows() -> Vec<Row> {
         ),
         row(
             C,
+            get.clone(),
+            "/api/v1/export/events",
+            Rule::Admin(200),
+            Prep::Nothing,
+            move |_, _, _| {
+                at(
+                    C,
+                    Method::GET,
+                    "/api/v1/export/events?from=2026-01-01&to=2026-12-31".into(),
+                )
+            },
+        ),
+        row(
+            C,
             put.clone(),
             "/api/v1/roster",
             Rule::Admin(200),

@@ -760,6 +760,45 @@ fn corpus(w: &World) -> Corpus {
         Body::Json,
     );
 
+    c.route(
+        Server::Collector,
+        Method::GET,
+        "/api/v1/export/events",
+        Body::Json,
+    );
+    let export = "/api/v1/export/events?from=2026-01-01&to=2026-01-31";
+    c.add("no admin token", col(Method::GET, export), Status(401));
+    c.add(
+        "an HR token",
+        col(Method::GET, export).bearer(&w.hr),
+        Status(401),
+    );
+    c.add(
+        "the kiosk's key",
+        col(Method::GET, export).bearer(&key),
+        Status(401),
+    );
+    for (what, q) in [
+        ("no days", ""),
+        ("a day that is not a date", "?from=2026-13-01&to=2026-12-31"),
+        ("markup as a day", "?from=%3Cscript%3E&to=2026-12-31"),
+        ("to before from", "?from=2026-02-01&to=2026-01-01"),
+        ("an unknown format", "?from=2026-01-01&to=2026-01-31&format=xml"),
+        ("an enormous year", "?from=99999999-01-01&to=2026-01-31"),
+    ] {
+        c.add(
+            what,
+            col(Method::GET, &format!("/api/v1/export/events{q}")).bearer(&admin),
+            Status(422),
+        );
+    }
+    c.add_as(
+        "wrong method",
+        col(Method::POST, export).bearer(&admin),
+        Status(405),
+        Body::Json,
+    );
+
     c.route(Server::Collector, Method::PUT, "/api/v1/roster", Body::Json);
     c.add(
         "no admin token",
