@@ -73,8 +73,24 @@ pub fn date_of(day: u32) -> Option<Date> {
     .ok()
 }
 
-/// The day key of an ISO date (`2026-07-01`), as the writer receives days.
+/// The day key of an ISO date (`2026-07-01`), as the writer receives days:
+/// read digit by digit on the hot path, checked by the calendar otherwise.
 fn day_key_of_iso(day: &str) -> Result<u32, IngestError> {
+    let b = day.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10))
+        && (1..=12).contains(&m)
+        && (1..=28).contains(&d)
+    {
+        return Ok(y * 10_000 + m * 100 + d);
+    }
     day.parse::<Date>()
         .map(day_key)
         .map_err(|e| IngestError(format!("day {day:?}: {e}")))
@@ -726,6 +742,29 @@ mod tests {
             if let Some((a, b)) = s.months {
                 assert!(a >= month_key(from) && b <= month_key(to));
             }
+        }
+    }
+
+    #[test]
+    fn iso_days_read_as_their_keys() {
+        for s in [
+            "2026-07-01",
+            "2026-02-28",
+            "2028-02-29",
+            "2026-12-31",
+            "1999-01-09",
+        ] {
+            assert_eq!(day_key_of_iso(s).unwrap(), day_key(d(s)), "{s}");
+        }
+        for s in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-1-01",
+            "26-07-01",
+            "2026/07/01",
+            "",
+        ] {
+            assert!(day_key_of_iso(s).is_err(), "{s}");
         }
     }
 
