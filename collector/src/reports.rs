@@ -77,28 +77,15 @@ fn all_ratings(r: &Rollup) -> u64 {
     r.ratings() + r.session_ratings()
 }
 
-/// One office's rollups for a period and the one before, read in one range
-/// scan of its day rows: the period's total, the previous period's total,
-/// the period per day, and the period per service.
+/// One office's rollups (or a scope's) for a period and the one before, each
+/// read as key ranges: the period's total, the previous period's total, the
+/// period per day (when asked for), and the period per service.
 #[derive(Debug, Default)]
 struct OfficeScan {
     cur: Rollup,
     before: Rollup,
     days: BTreeMap<Date, Rollup>,
     services: BTreeMap<String, Rollup>,
-}
-
-impl OfficeScan {
-    fn merge(&mut self, o: &OfficeScan) {
-        self.cur.merge(&o.cur);
-        self.before.merge(&o.before);
-        for (d, r) in &o.days {
-            self.days.entry(*d).or_default().merge(r);
-        }
-        for (s, r) in &o.services {
-            self.services.entry(s.clone()).or_default().merge(r);
-        }
-    }
 }
 
 /// The rollup under `key`, made when missing (without allocating a key for
@@ -125,26 +112,49 @@ fn scan_office(
     p: Period,
     by_day: bool,
 ) -> Result<OfficeScan, IngestError> {
-    let prev = p.previous();
-    let mut scan = OfficeScan::default();
     let r = db.begin_read()?;
+    let mut scan = OfficeScan::default();
+    let mut days = BTreeMap::new();
+    scan_office_in(&r, office, p, &mut scan, by_day.then_some(&mut days))?;
+    scan.days = days;
+    Ok(scan)
+}
+
+/// Adds one office's rollups to `scan` (its totals and services from month
+/// rows where the period allows), and its days to `days` when given; a
+/// scope of many offices folds them all into one scan and one day map.
+fn scan_office_in(
+    r: &redb::ReadTransaction,
+    office: &OfficeId,
+    p: Period,
+    scan: &mut OfficeScan,
+    days: Option<&mut BTreeMap<Date, Rollup>>,
+) -> Result<(), IngestError> {
+    let prev = p.previous();
     let o = office.as_str();
     let mut row = Rollup::default();
-    layout::office_rows(&r, o, &Span::of(p.from, p.to), by_day, |x| {
+    layout::office_rows(r, o, &Span::of(p.from, p.to), false, |x| {
         row = Rollup::decode(x.value)?;
         scan.cur.merge(&row);
         slot(&mut scan.services, x.service).merge(&row);
-        if let Some(day) = day_of_row(x.day)
-            && by_day
-        {
-            scan.days.entry(day).or_default().merge(&row);
-        }
         Ok(())
     })?;
-    layout::office_rows(&r, o, &Span::of(prev.from, prev.to), false, |x| {
+    layout::office_rows(r, o, &Span::of(prev.from, prev.to), false, |x| {
         Ok(scan.before.merge_encoded(x.value)?)
     })?;
-    Ok(scan)
+    if let Some(days) = days {
+        let span = Span {
+            months: None,
+            days: vec![(layout::day_key(p.from), layout::day_key(p.to))],
+        };
+        layout::office_rows(r, o, &span, true, |x| {
+            if let Some(day) = day_of_row(x.day) {
+                days.entry(day).or_default().merge_encoded(x.value)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
 }
 
 fn row_of(id: &str, name: &str, scan: &OfficeScan) -> OfficeReportRow {
@@ -310,11 +320,14 @@ pub fn scope_detail(
     p: Period,
 ) -> Result<OfficeDetail, IngestError> {
     let mut all = OfficeScan::default();
+    let mut days = BTreeMap::new();
     let mut items = Vec::new();
+    let r = db.begin_read()?;
     for o in offices {
-        all.merge(&scan_office(db, &o.id, p, true)?);
+        scan_office_in(&r, &o.id, p, &mut all, Some(&mut days))?;
         items.extend(crate::ingest::followups(db, &o.id)?);
     }
+    all.days = days;
     let row = row_of("*", name, &all);
     Ok(detail_of(p, row, &all, followup_figures(&items, p)))
 }
