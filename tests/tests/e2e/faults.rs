@@ -240,6 +240,19 @@ async fn scenario(name: &str, faults: &[Fault]) {
     if let Some(c) = rig.collector.take() {
         c.kill9().await;
     }
+    // The rollup layout came through the crashes whole: every month row
+    // (what a semester reads) equals the sum of its day rows.
+    let store = collector::store::Store::open(rig.collector_dir.path().join("collector.redb"))
+        .await
+        .expect("the collector's file opens after kill -9");
+    let db = store.database();
+    let drift = collector::layout::verify(&db).expect("rollups readable");
+    assert_eq!(
+        drift,
+        Vec::<String>::new(),
+        "seed {seed}: month rows equal the sum of their day rows after the faults"
+    );
+    println!("fault scenario {name}: rollup layout verified (month rows = sum of day rows)");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod asn;
 mod asn_pages;
 mod backup;
 mod bad_input;
+mod bench_smoke;
 mod crash;
 mod disk;
 mod faults;
