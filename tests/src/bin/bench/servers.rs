@@ -19,10 +19,13 @@ pub const ADMIN_TOKEN: &str = "bench-admin-token-0123456789abcdef";
 /// The operator token of every kiosk started here (pairs tablets).
 pub const OPERATOR_TOKEN: &str = "bench-operator-token-0123456789abcdef";
 
-/// An HTTP client: no proxies, keep-alive, generous timeouts.
+/// An HTTP client: no proxies, keep-alive, generous timeouts. Idle
+/// connections are let go after 2 s, before the servers' 5 s keep-alive
+/// closes them under a request (a reset, not a measurement).
 pub fn http_client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .no_proxy()
+        .pool_idle_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(120))
         .build()?)
 }
@@ -32,6 +35,7 @@ pub fn no_redirects() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(120))
         .build()?)
 }
