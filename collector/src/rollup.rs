@@ -13,6 +13,9 @@ use shared::fair::ScoreStats;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hist(Vec<(u16, u64)>);
 
+/// How many buckets there are (the last is the overflow bucket).
+const HIST_BUCKETS: usize = 313;
+
 /// (first second, bucket width) of each segment, in order.
 const SEGMENTS: [(i64, i64); 4] = [(0, 1), (60, 10), (600, 60), (7_200, 900)];
 const DAY: i64 = 86_400;
@@ -98,19 +101,43 @@ impl Hist {
 
     /// Adds another histogram.
     pub fn merge(&mut self, o: &Hist) {
-        self.merge_sorted(o.0.iter().copied());
+        self.merge_slice(&o.0);
     }
 
-    /// Adds (bucket, count) pairs sorted by bucket, in one pass.
-    fn merge_sorted(&mut self, other: impl ExactSizeIterator<Item = (u16, u64)>) {
-        if self.0.is_empty() {
-            self.0.extend(other);
+    /// Adds (bucket, count) pairs sorted by bucket, in one pass: in place
+    /// when every bucket is already here (the usual case once a report's
+    /// accumulator has seen a few rows), else into a new list.
+    fn merge_slice(&mut self, other: &[(u16, u64)]) {
+        if other.is_empty() {
             return;
         }
-        let mine = std::mem::take(&mut self.0);
+        if self.0.is_empty() {
+            self.0.extend_from_slice(other);
+            return;
+        }
+        let mine = &mut self.0;
+        let mut i = 0;
+        let all_here = other.iter().all(|&(b, _)| {
+            while i < mine.len() && mine[i].0 < b {
+                i += 1;
+            }
+            i < mine.len() && mine[i].0 == b
+        });
+        if all_here {
+            let mut i = 0;
+            for &(b, c) in other {
+                while mine[i].0 < b {
+                    i += 1;
+                }
+                mine[i].1 += c;
+            }
+            return;
+        }
         let mut out = Vec::with_capacity(mine.len() + other.len());
-        let mut a = mine.into_iter().peekable();
-        let mut b = other.peekable();
+        let (mut a, mut b) = (
+            mine.iter().copied().peekable(),
+            other.iter().copied().peekable(),
+        );
         loop {
             match (a.peek(), b.peek()) {
                 (Some(x), Some(y)) if x.0 == y.0 => {
@@ -312,20 +339,20 @@ impl Reader<'_> {
 
     fn add_hist(&mut self, to: &mut Hist) -> Result<(), CodecError> {
         let n = usize::try_from(self.var()?).map_err(|_| CodecError("hist length"))?;
-        if n > usize::from(bucket_of(DAY)) + 1 {
+        if n > HIST_BUCKETS {
             return Err(CodecError("hist length"));
         }
-        let mut pairs = Vec::with_capacity(n);
+        let mut pairs = [(0u16, 0u64); HIST_BUCKETS];
         let mut bucket = 0u64;
-        for i in 0..n {
+        for (i, p) in pairs.iter_mut().take(n).enumerate() {
             let step = self.var()?;
             bucket += step;
-            if (i > 0 && step == 0) || bucket > u64::from(bucket_of(DAY)) {
+            if (i > 0 && step == 0) || bucket >= HIST_BUCKETS as u64 {
                 return Err(CodecError("hist bucket"));
             }
-            pairs.push((bucket as u16, self.var()?));
+            *p = (bucket as u16, self.var()?);
         }
-        to.merge_sorted(pairs.into_iter());
+        to.merge_slice(&pairs[..n]);
         Ok(())
     }
 }
@@ -644,6 +671,11 @@ mod tests {
             let junk: Vec<u8> = (0..rng.usize(0..40)).map(|_| rng.u8(..)).collect();
             let _ = Rollup::decode(&junk);
         }
+    }
+
+    #[test]
+    fn the_bucket_count_is_the_overflow_bucket_plus_one() {
+        assert_eq!(HIST_BUCKETS, usize::from(bucket_of(DAY)) + 1);
     }
 
     #[test]
