@@ -783,7 +783,10 @@ fn corpus(w: &World) -> Corpus {
         ("a day that is not a date", "?from=2026-13-01&to=2026-12-31"),
         ("markup as a day", "?from=%3Cscript%3E&to=2026-12-31"),
         ("to before from", "?from=2026-02-01&to=2026-01-01"),
-        ("an unknown format", "?from=2026-01-01&to=2026-01-31&format=xml"),
+        (
+            "an unknown format",
+            "?from=2026-01-01&to=2026-01-31&format=xml",
+        ),
         ("an enormous year", "?from=99999999-01-01&to=2026-01-31"),
     ] {
         c.add(
